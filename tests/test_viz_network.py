@@ -1,0 +1,283 @@
+"""viz.network: what the diagram shows at each phase, edge colours and widths, capping and focus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_core import PRESETS, Network, Session
+from viz import palette as pal
+from viz.equations import fmt
+from viz.network import NETWORK_LABELS, DiagramView, network_figure, view_for
+
+
+# -- reading a figure back ----------------------------------------------------------------------------
+def role(fig, name):
+    return [t for t in fig.data if t.meta and t.meta["role"] == name]
+
+
+def edge_ids(fig) -> list[tuple[int, int, int]]:
+    """(layer, i, j) of every edge's hover marker."""
+    return [tuple(int(v) for v in row) for t in role(fig, "edge_hover") for row in t.customdata]
+
+
+def edge_hovers(fig) -> dict[tuple[int, int, int], str]:
+    return {tuple(int(v) for v in row): text for t in role(fig, "edge_hover")
+            for row, text in zip(t.customdata, t.text)}
+
+
+def neurons(fig):
+    (tr,) = role(fig, "neurons")
+    return tr
+
+
+def neuron_text(fig) -> dict[tuple[int, int], str]:
+    tr = neurons(fig)
+    return {tuple(int(v) for v in cd): txt for cd, txt in zip(tr.customdata, tr.text)}
+
+
+def neuron_hover(fig) -> dict[tuple[int, int], str]:
+    tr = neurons(fig)
+    return {tuple(int(v) for v in cd): txt for cd, txt in zip(tr.customdata, tr.hovertext)}
+
+
+def segments(fig):
+    """(trace, x0, y0, x1, y1) for every drawn line segment."""
+    out = []
+    for t in role(fig, "edges"):
+        xs, ys = list(t.x), list(t.y)
+        assert all(v is None for v in xs[2::3]) and all(v is None for v in ys[2::3])  # None separators
+        for k in range(0, len(xs), 3):
+            out.append((t, xs[k], ys[k], xs[k + 1], ys[k + 1]))
+    return out
+
+
+def all_text(fig) -> str:
+    parts = [fig.layout.title.text or "", fig.layout.title.subtitle.text or ""]
+    parts += [a.text for a in fig.layout.annotations]
+    for t in fig.data:
+        for attr in ("text", "hovertext"):
+            v = getattr(t, attr, None)
+            if v is not None:
+                parts += list(v) if not isinstance(v, str) else [v]
+    return "\n".join(parts)
+
+
+def walked(config, phases: int) -> Session:
+    s = Session(config)
+    for _ in range(phases):
+        s.next_phase()
+    return s
+
+
+def fig_at(s: Session, sample=0, **kw):
+    return network_figure(s.net, view_for(s.record, s.current_phase, sample), **kw)
+
+
+# -- worked example, phase by phase ---------------------------------------------------------------------
+def test_nothing_stepped_shows_weights_only():
+    s = Session(PRESETS["worked"])
+    fig = fig_at(s)
+    assert sorted(edge_ids(fig)) == [(l, i, j) for l in range(2) for i in range(2) for j in range(2)]
+    hovers = edge_hovers(fig)
+    assert "w = 0.15" in hovers[(0, 0, 0)] and "w = 0.55" in hovers[(1, 1, 1)]
+    assert all(t == "" for t in neuron_text(fig).values())  # no numbers computed yet
+    assert "z =" not in all_text(fig) and "\u2202L" not in all_text(fig)
+    assert fig.layout.title.text == NETWORK_LABELS["phase_none"]
+    assert not fig.layout.shapes  # no phase, no band
+
+
+def test_first_forward_phase_reveals_only_layer_one():
+    s = walked(PRESETS["worked"], 1)
+    fig = fig_at(s)
+    text = neuron_text(fig)
+    assert text[(0, 0)] == "x = 0.05" and text[(0, 1)] == "x = 0.1"
+    assert text[(1, 0)] == "z = 0.3775<br>a = 0.5933"
+    assert text[(2, 0)] == "" and text[(2, 1)] == ""
+    hover = neuron_hover(fig)
+    assert "z =" not in hover[(2, 0)] and "a =" not in hover[(2, 0)]
+    everything = all_text(fig)
+    for hidden_number in ("1.106", "0.7514", "0.2984", "\u2202L"):  # z_o1, a_o1, loss, any gradient
+        assert hidden_number not in everything
+    # highlighted: the band covers the first weight layer and hidden column, not the outputs
+    (band,) = fig.layout.shapes
+    assert band.name == "phase_band" and band.x0 < 1 < band.x1 < 2
+    line = neurons(fig).marker.line
+    assert tuple(line.colorscale[0][1:]) == (pal.NEUTRAL,) and tuple(line.colorscale[-1][1:]) == (pal.HIGHLIGHT,)
+    outline = dict(zip(map(tuple, neurons(fig).customdata.tolist()), line.color))
+    assert outline[(1, 0)] == outline[(1, 1)] == 1  # highlighted
+    assert outline[(0, 0)] == outline[(2, 0)] == 0
+
+
+def test_loss_phase_shows_targets_and_loss_but_no_gradients():
+    s = walked(PRESETS["worked"], 3)
+    fig = fig_at(s)
+    assert neuron_text(fig)[(2, 0)] == "z = 1.106<br>a = 0.7514<br>y = 0.01"
+    assert "L = 0.2984" in fig.layout.title.text
+    assert "\u2202L" not in all_text(fig)
+
+
+def test_backward_output_phase_shows_its_gradients_only():
+    s = walked(PRESETS["worked"], 4)
+    rec = s.record
+    fig = fig_at(s)
+    hovers = edge_hovers(fig)
+    assert f"\u2202L/\u2202w = {float(rec.backward.layers[1].dW[0, 0])!r}" in hovers[(1, 0, 0)]
+    assert repr(0.08216704056423078)[:8] in hovers[(1, 0, 0)]  # Mazur's dE/dw5 = 0.082167041
+    assert "\u2202L/\u2202w" not in hovers[(0, 0, 0)]
+    text = neuron_text(fig)
+    assert text[(2, 0)].endswith("\u2202L/\u2202z = 0.1385") and "\u2202L" not in text[(1, 0)]
+    (band,) = fig.layout.shapes
+    assert band.x0 < 2 < band.x1 and band.x0 > 1
+
+
+def test_update_phase_shows_old_to_new():
+    s = walked(PRESETS["worked"], 6)
+    assert s.current_phase.kind == "update"
+    hover = edge_hovers(fig_at(s))[(1, 0, 0)]
+    new = float(s.record.update.new_weights[1][0, 0])
+    assert f"old 0.4 \u2192 new {new!r}" in hover and fmt(new) == "0.3589"
+    assert f"\u0394w = {new - 0.4!r}" in hover
+    labels = role(fig_at(s), "edge_values")[0].text
+    assert "0.4 \u2192 0.3589" in labels
+
+
+def test_step_back_hides_again():
+    s = walked(PRESETS["worked"], 2)
+    s.back_phase()
+    assert "1.106" not in all_text(fig_at(s))
+
+
+# -- colours, widths ----------------------------------------------------------------------------------
+def signed_net():
+    rng = np.random.default_rng(3)
+    ws = [rng.normal(0, 1, (3, 4)), rng.normal(0, 1, (4, 2))]
+    return Network((3, 4, 2), weights=ws, biases=[np.zeros(4), np.zeros(2)])
+
+
+def test_edges_coloured_by_sign_and_width_monotone_in_abs_w():
+    net = signed_net()
+    fig = network_figure(net, DiagramView())
+    ypos = {tuple(int(v) for v in cd): y for cd, y in zip(neurons(fig).customdata, neurons(fig).y)}
+    unit_at = {(k, round(y, 9)): j for (k, j), y in ypos.items()}
+    pairs, seen = [], set()
+    for t, x0, y0, x1, y1 in segments(fig):
+        li = int(round(x0))
+        assert x1 == x0 + 1
+        i, j = unit_at[(li, round(y0, 9))], unit_at[(li + 1, round(y1, 9))]
+        w = net.weights[li][i, j]
+        assert t.meta["sign"] == (1 if w >= 0 else -1)
+        assert t.line.color == (pal.POSITIVE if w >= 0 else pal.NEGATIVE)
+        pairs.append((abs(w), t.line.width))
+        seen.add((li, i, j))
+    assert len(seen) == 3 * 4 + 4 * 2 == len(pairs)
+    assert {t.meta["sign"] for t, *_ in segments(fig)} == {1, -1}  # both signs present
+    widths = [w for _, w in sorted(pairs)]
+    assert widths == sorted(widths) and len(set(widths)) >= 3
+    # one trace per (sign, bucket), not one per edge
+    assert len(role(fig, "edges")) <= 2 * 5
+
+
+def test_hover_colour_and_customdata_by_sign():
+    net = signed_net()
+    fig = network_figure(net, DiagramView())
+    for t in role(fig, "edge_hover"):
+        for li, i, j in t.customdata:
+            assert (net.weights[li][i, j] >= 0) == (t.meta["sign"] > 0)
+        assert t.hoverlabel.bgcolor == (pal.POSITIVE if t.meta["sign"] > 0 else pal.NEGATIVE)
+        assert t.marker.opacity == 0
+
+
+def test_non_finite_values_are_not_drawn():
+    w1 = np.array([[0.1, np.nan], [0.2, 0.3]])
+    net = Network((2, 2, 1), weights=[w1, np.array([[0.5], [np.inf]])], biases=[np.zeros(2), np.zeros(1)])
+    view = DiagramView(kind="forward", layer=0, sample=0, x=np.array([1.0, np.nan]),
+                       z=(np.array([np.nan, 0.5]), None), a=(np.array([np.inf, 0.6]), None))
+    fig = network_figure(net, view)
+    assert len(edge_ids(fig)) == 4 and (0, 0, 1) not in edge_ids(fig) and (1, 1, 0) not in edge_ids(fig)
+    assert "2 non-finite" in fig.layout.title.subtitle.text
+    text = all_text(fig).lower()
+    assert "nan" not in text and "inf" not in text
+    assert neuron_text(fig)[(1, 0)] == "z = \u2014<br>a = \u2014"
+
+
+# -- wide networks ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def digits():
+    return walked(PRESETS["digits"], 1)
+
+
+def test_digits_capped_at_max_edges_and_says_so(digits):
+    fig = fig_at(digits, 3)
+    assert len(edge_ids(fig)) == 300 == len(segments(fig))
+    sub = fig.layout.title.subtitle.text
+    assert "300" in sub and "9,472" in sub
+    per_col = np.bincount(neurons(fig).customdata[:, 0])
+    assert per_col.tolist() == [16, 16, 10]
+    more = [a.text for a in fig.layout.annotations if "more" in a.text]
+    assert sorted(more) == ["\u2026 112 more", "\u2026 48 more"]
+    assert len(edge_ids(fig_at(digits, 3, max_edges=50))) == 50
+
+
+def test_digits_inputs_collapsed_to_most_active_pixels(digits):
+    fig = fig_at(digits, 3)
+    shown = [j for k, j in neurons(fig).customdata if k == 0]
+    x = digits.record.forward.x[3]
+    assert np.abs(x[shown]).min() >= np.sort(np.abs(x))[-16]
+
+
+def test_backward_edges_ranked_by_gradient():
+    s = walked(PRESETS["digits"], 3)  # forward 1, forward 2, loss
+    s.next_phase()  # backward, output layer
+    fig = fig_at(s, 0)
+    dW = s.record.backward.layers[1].dW
+    drawn = [(i, j) for li, i, j in edge_ids(fig) if li == 1]
+    hid = sorted({int(j) for k, j in neurons(fig).customdata if k == 1})
+    undrawn = [(i, j) for i in hid for j in range(10) if (i, j) not in set(drawn)]
+    assert drawn and undrawn
+    assert min(abs(dW[i, j]) for i, j in drawn) >= max(abs(dW[i, j]) for i, j in undrawn)
+
+
+def test_focus_shows_exactly_that_units_edges(digits):
+    fig = fig_at(digits, 3, focus=(1, 5))
+    expected = {(0, i, 5) for i in range(64)} | {(1, 5, j) for j in range(10)}
+    assert set(edge_ids(fig)) == expected and len(edge_ids(fig)) == 74
+    assert "74" in fig.layout.title.subtitle.text
+    marker = neurons(fig).marker
+    assert tuple(marker.colorscale[-1][1:]) == (pal.HIGHLIGHT,)
+    fill = dict(zip(map(tuple, neurons(fig).customdata.tolist()), marker.color))
+    assert [k for k, c in fill.items() if c == 1] == [(1, 5)]
+    out = network_figure(digits.net, None, focus=(2, 9))
+    assert set(edge_ids(out)) == {(1, i, 9) for i in range(128)}
+
+
+# -- plumbing ---------------------------------------------------------------------------------------
+def test_labels_translate_every_string():
+    s = walked(PRESETS["worked"], 1)
+    zh = {"input": "输入", "hidden": "隐藏层", "output": "输出", "phase_forward": "前向传播：第 {layer} 层",
+          "sample": "样本 {s}"}
+    fig = fig_at(s, labels=zh)
+    heads = [a.text for a in fig.layout.annotations]
+    assert "<b>输入</b> (2)" in heads and "<b>隐藏层</b> (2)" in heads
+    assert fig.layout.title.text.startswith("前向传播：第 1 层") and "样本 1" in fig.layout.title.text
+    assert "隐藏层 1 \u2192" in "".join(edge_hovers(fig).values())
+
+
+def test_layout_basics():
+    fig = network_figure(Session(PRESETS["worked"]).net, None, height=480)
+    assert fig.layout.uirevision and fig.layout.height == 480
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert all(a.font.size is None or a.font.size >= 16 for a in fig.layout.annotations)
+    assert neurons(fig).textfont.size >= 16
+
+
+def test_batch_mean_view_and_stale_record():
+    s = walked(PRESETS["xor"], 4)  # forward 1, forward 2, loss, backward 2
+    v = view_for(s.record, s.current_phase, None)
+    z = s.record.forward.x @ s.record.update.old_weights[0] + s.record.update.old_biases[0]
+    assert np.allclose(v.z[0], z.mean(axis=0), rtol=1e-12)
+    assert np.allclose(v.dZ[1], s.record.backward.layers[1].db, rtol=1e-12)  # gradients: batch sum
+    assert v.dZ[0] is None and v.sample is None
+    other = Session(PRESETS["worked"]).net  # 2-2-2 net given a 2-3-1 record: weights only
+    fig = network_figure(other, v)
+    assert fig.layout.title.text == NETWORK_LABELS["phase_none"] and len(edge_ids(fig)) == 8

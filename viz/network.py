@@ -1,0 +1,517 @@
+"""The network diagram: neurons by layer, edges coloured by weight sign, the numbers revealed so far.
+
+Indices in ``customdata`` (for ``st.plotly_chart(on_select=...)``):
+- neurons: ``(k, j)`` with k the neuron column, 0 = inputs, k >= 1 the outputs of weight layer k-1;
+- edges (the invisible midpoint markers): ``(l, i, j)`` for ``W[l][i, j]``, l the 0-based weight layer,
+  joining neuron ``(l, i)`` to neuron ``(l + 1, j)``.
+
+Usage from a page::
+
+    view = view_for(session.record, session.current_phase, sample)
+    fig = network_figure(session.net, view, labels=labels)
+
+Traces carry ``meta={"role": ...}``: "edges" (lines, one per sign x width bucket), "edge_hover",
+"neurons"; the active layer's band is the layout shape named "phase_band".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from backprop_core.traces import frozen
+
+from . import palette as pal
+from .equations import DASH, clamp_sample, fmt, reveal_of
+
+Array = np.ndarray
+
+NETWORK_LABELS: dict[str, str] = {
+    "input": "input",
+    "hidden": "hidden",
+    "hidden_n": "hidden {k}",
+    "output": "output",
+    "layer": "layer",
+    "unit": "unit",
+    "phase_none": "Weights (nothing computed yet)",
+    "phase_forward": "Forward pass: layer {layer}",
+    "phase_loss": "Loss",
+    "phase_backward": "Backward pass: layer {layer}",
+    "phase_update": "Update",
+    "sample": "sample {s}",
+    "batch_mean": "batch mean (gradients: batch sum)",
+    "showing": "showing the {shown} strongest of {total} weights (between the units drawn)",
+    "more_units": "\u2026 {n} more",
+    "focus": "all {n} connections of {name} unit {unit}",
+    "nonfinite": "{n} non-finite values not drawn",
+    "weight": "w",
+    "grad": "\u2202L/\u2202w",
+    "old": "old",
+    "new": "new",
+    "delta": "\u0394",
+    "bias": "b",
+    "x": "x",
+    "z": "z",
+    "a": "a",
+    "y": "y",
+    "loss": "L",
+    "dL_da": "\u2202L/\u2202a",
+    "dL_dz": "\u2202L/\u2202z",
+    "dL_da_sum": "\u03a3 \u2202L/\u2202a",
+    "dL_dz_sum": "\u03a3 \u2202L/\u2202z",
+}
+
+N_BUCKETS = 5  # edge width classes per sign
+WIDTH_MIN, WIDTH_MAX = 1.0, 8.0
+TEXT_DIGITS = 4
+EDGE_LABEL_MAX = 12  # small networks also print each weight on its edge
+EDGE_T = 0.62  # hover markers and edge labels sit this far along each edge (0.5 would put crossing
+# edges' markers on top of each other; past the middle, clear of the text right of the source)
+
+
+# -- the view: what a phase has revealed, reduced to one sample ----------------------------------
+@dataclass(frozen=True, eq=False)
+class DiagramView:
+    """Numbers the diagram may show. Vectors are for one sample (z, a: batch mean and dA, dZ: batch
+    sum when ``sample`` is None); per-layer tuples hold None for layers not revealed yet.
+
+    x: (n_0,); z, a, dA, dZ: per weight layer (n_l,) or None; dW: per weight layer (n_{l-1}, n_l) or
+    None; weights/biases: the parameters to draw (None: the network's own); old_weights: before the
+    update (update phase only); y: targets (from the loss phase on).
+    """
+
+    kind: str | None = None
+    layer: int | None = None
+    sample: int | None = None
+    n: int = 0
+    sizes: tuple[int, ...] | None = None
+    x: Array | None = None
+    z: tuple[Array | None, ...] = ()
+    a: tuple[Array | None, ...] = ()
+    dA: tuple[Array | None, ...] = ()
+    dZ: tuple[Array | None, ...] = ()
+    dW: tuple[Array | None, ...] = ()
+    y: Array | None = None
+    loss: float | None = None
+    weights: tuple[Array, ...] | None = None
+    biases: tuple[Array, ...] | None = None
+    old_weights: tuple[Array, ...] | None = None
+
+
+def view_for(record, phase, sample: int | None = None) -> DiagramView:
+    """The view for a session's record and current phase (``record=None``: weights only)."""
+    if record is None:
+        return DiagramView()
+    n_layers = len(record.forward.layers)
+    rv = reveal_of(phase, n_layers)
+    s = clamp_sample(record, sample)
+    mean = (lambda m: m[s]) if s is not None else (lambda m: frozen(m.mean(axis=0)))
+    total = (lambda m: m[s]) if s is not None else (lambda m: frozen(m.sum(axis=0)))
+    fl, bl, up = record.forward.layers, record.backward.layers, record.update
+    fwd = [rv.forward(li) for li in range(n_layers)]
+    bwd = [rv.backward(li) for li in range(n_layers)]
+    return DiagramView(
+        kind=phase.kind if phase is not None else "update",
+        layer=phase.layer if phase is not None else None,
+        sample=s,
+        n=int(record.forward.x.shape[0]),
+        sizes=(record.forward.x.shape[1], *(lf.z.shape[1] for lf in fl)),
+        x=mean(record.forward.x),
+        z=tuple(mean(lf.z) if ok else None for lf, ok in zip(fl, fwd)),
+        a=tuple(mean(lf.a) if ok else None for lf, ok in zip(fl, fwd)),
+        dA=tuple(total(lb.dA) if ok else None for lb, ok in zip(bl, bwd)),
+        dZ=tuple(total(lb.dZ) if ok else None for lb, ok in zip(bl, bwd)),
+        dW=tuple(lb.dW if ok else None for lb, ok in zip(bl, bwd)),
+        y=mean(record.Y) if rv.loss else None,
+        loss=float(record.backward.loss) if rv.loss else None,
+        weights=up.new_weights if rv.update else up.old_weights,
+        biases=up.new_biases if rv.update else up.old_biases,
+        old_weights=up.old_weights if rv.update else None,
+    )
+
+
+diagram_view = view_for  # the name the design notes use
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _full(v: float) -> str:
+    """Full precision for hovers (shortest round-trip repr), DASH for NaN/inf."""
+    v = float(v)
+    return repr(v) if math.isfinite(v) else DASH
+
+
+def _column_names(n_cols: int, lab: Mapping[str, str]) -> list[str]:
+    hidden = n_cols - 2
+    names = [lab["input"]]
+    names += [lab["hidden"] if hidden == 1 else lab["hidden_n"].format(k=k) for k in range(1, hidden + 1)]
+    return names + [lab["output"]]
+
+
+def _col_vec(view: DiagramView, k: int, name: str) -> Array | None:
+    """Column k's vector of ``name`` (x for k=0), or None if not revealed."""
+    if k == 0:
+        return view.x if name == "a" else None
+    seq = getattr(view, name)
+    return seq[k - 1] if seq else None
+
+
+def _unit_scores(view: DiagramView, W: Sequence[Array], k: int, width: int) -> Array:
+    """How much unit j of column k matters: |activation| when revealed, else its weights' strength."""
+    a = _col_vec(view, k, "a")
+    if a is not None:
+        return np.nan_to_num(np.abs(a), nan=0.0, posinf=0.0)
+    s = np.zeros(width)
+    if k > 0:
+        s += np.nansum(np.abs(W[k - 1]), axis=0)
+    if k < len(W):
+        s += np.nansum(np.abs(W[k]), axis=1)
+    return np.nan_to_num(s, posinf=0.0)
+
+
+def _shown_units(scores: Array, max_units: int, keep: int | None = None) -> Array:
+    """Indices (sorted) of the max_units best-scoring units, always including ``keep``."""
+    n = scores.shape[0]
+    if n <= max_units:
+        return np.arange(n)
+    best = np.argsort(-scores, kind="stable")[:max_units]
+    if keep is not None and keep not in best:
+        best[-1] = keep
+    return np.sort(best)
+
+
+def _positions(shown: Array, width: int, max_units: int) -> Array:
+    """y of every unit in a column (NaN if not drawn): centred, 1 apart, squeezed past max_units."""
+    m = shown.shape[0]
+    step = 1.0 if m <= max_units else (max_units - 1) / max(1, m - 1)
+    y = np.full(width, np.nan)
+    y[shown] = ((m - 1) / 2.0 - np.arange(m)) * step
+    return y
+
+
+def _budgets(counts: Sequence[int], cap: int) -> list[int]:
+    """Split ``cap`` edges over layers in proportion to their candidate counts (largest remainder)."""
+    total = sum(counts)
+    if total <= cap:
+        return list(counts)
+    raw = [cap * c / total for c in counts]
+    out = [int(r) for r in raw]
+    for li in sorted(range(len(raw)), key=lambda li: out[li] - raw[li])[: cap - sum(out)]:
+        out[li] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Drawn edges as parallel arrays: weight layer, source, target, weight."""
+
+    layer: Array
+    i: Array
+    j: Array
+    w: Array
+
+
+def _select_edges(view: DiagramView, W: Sequence[Array], shown: list[Array], max_edges: int,
+                  focus: tuple[int, int] | None) -> tuple[_Edges, int]:
+    """(edges to draw, count of non-finite weights in the network, never drawn)."""
+    parts, counts = [], []
+    nonfinite = sum(int(np.count_nonzero(~np.isfinite(w))) for w in W)
+    for li, w in enumerate(W):
+        if focus is not None:
+            k, u = focus
+            src = np.array([u]) if li == k else shown[li]
+            dst = np.array([u]) if li + 1 == k else shown[li + 1]
+            if k not in (li, li + 1):
+                src = dst = np.array([], dtype=int)
+        else:
+            src, dst = shown[li], shown[li + 1]
+        ii, jj = np.meshgrid(src, dst, indexing="ij")
+        ii, jj = ii.ravel(), jj.ravel()
+        vals = w[ii, jj]
+        ok = np.isfinite(vals)
+        ii, jj = ii[ok], jj[ok]
+        g = view.dW[li] if view.dW else None
+        score = np.abs(g[ii, jj]) if g is not None else np.abs(w[ii, jj])
+        parts.append((li, ii, jj, np.nan_to_num(score, nan=0.0, posinf=np.inf)))
+        counts.append(ii.shape[0])
+    budgets = counts if focus is not None else _budgets(counts, max_edges)
+    L, I, J = [], [], []
+    for (li, ii, jj, score), b in zip(parts, budgets):
+        if b < ii.shape[0]:
+            keep = np.sort(np.argpartition(-score, b - 1)[:b]) if b > 0 else np.array([], dtype=int)
+            ii, jj = ii[keep], jj[keep]
+        L.append(np.full(ii.shape[0], li))
+        I.append(ii)
+        J.append(jj)
+    lay, src, dst = (np.concatenate(v).astype(int) if v else np.array([], dtype=int) for v in (L, I, J))
+    w = np.array([W[li][i, j] for li, i, j in zip(lay, src, dst)], dtype=float)
+    return _Edges(lay, src, dst, w), nonfinite
+
+
+def _widths(absw: Array) -> tuple[Array, Array]:
+    """(bucket index per edge, line width per bucket): monotone in |w| (scaled by its 98th percentile,
+    larger ones clipped), thinner when many edges are drawn so a dense diagram stays readable."""
+    if absw.size == 0:
+        return np.array([], dtype=int), np.array([])
+    scale = float(np.quantile(absw, 0.98)) or float(absw.max()) or 1.0
+    bucket = np.minimum(N_BUCKETS - 1, (absw / scale * N_BUCKETS).astype(int))
+    top = float(np.clip(WIDTH_MAX * math.sqrt(24 / absw.size), 3.0, WIDTH_MAX))
+    return bucket, WIDTH_MIN + (top - WIDTH_MIN) * np.arange(N_BUCKETS) / (N_BUCKETS - 1)
+
+
+# -- traces ---------------------------------------------------------------------------------------
+def _edge_traces(e: _Edges, ys: list[Array]) -> list[dict]:
+    """One line trace per (sign, width bucket), segments separated by None."""
+    bucket, widths = _widths(np.abs(e.w))
+    y0 = np.array([ys[li][i] for li, i in zip(e.layer, e.i)])
+    y1 = np.array([ys[li + 1][j] for li, j in zip(e.layer, e.j)])
+    traces = []
+    opacity = 0.8 if e.w.size <= 40 else 0.55
+    for b in range(N_BUCKETS):  # thin first, so strong edges are drawn on top
+        for sign, color in ((1, pal.POSITIVE), (-1, pal.NEGATIVE)):
+            is_sign = e.w >= 0 if sign > 0 else e.w < 0
+            idx = np.flatnonzero(is_sign & (bucket == b))
+            if idx.size == 0:
+                continue
+            xs: list[float | None] = []
+            yv: list[float | None] = []
+            for t in idx:
+                xs += [float(e.layer[t]), float(e.layer[t] + 1), None]
+                yv += [float(y0[t]), float(y1[t]), None]
+            traces.append(dict(type="scatter", mode="lines", x=xs, y=yv, hoverinfo="skip", showlegend=False,
+                               line=dict(color=color, width=float(widths[b])), opacity=opacity,
+                               meta={"role": "edges", "sign": sign, "bucket": b}))
+    return traces
+
+
+def _along(e: _Edges, ys: list[Array]) -> tuple[Array, Array]:
+    """(x, y) of the point EDGE_T along each edge from its source."""
+    y0 = np.array([ys[li][i] for li, i in zip(e.layer, e.i)], dtype=float)
+    y1 = np.array([ys[li + 1][j] for li, j in zip(e.layer, e.j)], dtype=float)
+    return e.layer + EDGE_T, y0 + EDGE_T * (y1 - y0)
+
+
+def _edge_labels(view: DiagramView, e: _Edges, ys: list[Array], lab: Mapping[str, str]) -> list[dict]:
+    """For small networks: each weight printed on its edge (dL/dw instead once the backward pass has
+    reached its layer; old -> new in the update phase)."""
+    if e.w.size == 0 or e.w.size > EDGE_LABEL_MAX:
+        return []
+    texts = []
+    for li, i, j, w in zip(e.layer, e.i, e.j, e.w):
+        if view.old_weights is not None:
+            texts.append(f"{fmt(view.old_weights[li][i, j], TEXT_DIGITS)} \u2192 {fmt(w, TEXT_DIGITS)}")
+            continue
+        g = view.dW[li] if view.dW else None
+        texts.append(f"{lab['grad']} = {fmt(g[i, j], TEXT_DIGITS)}" if g is not None else fmt(w, TEXT_DIGITS))
+    xm, ym = _along(e, ys)
+    return [dict(type="scatter", mode="text", x=xm, y=ym, text=texts, textposition="top center",
+                 hoverinfo="skip", showlegend=False,
+                 textfont=dict(size=pal.FONT["small"], color=[pal.sign_color(w) for w in e.w], shadow=pal.HALO),
+                 meta={"role": "edge_values"})]
+
+
+def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], names: list[str], lab: Mapping[str, str]) -> list[dict]:
+    """Invisible midpoint markers carrying each edge's hover text and (layer, i, j), one trace per sign."""
+    texts = []
+    for li, i, j, w in zip(e.layer, e.i, e.j, e.w):
+        head = (f"<b>{lab['weight']}<sup>({li + 1})</sup><sub>{i + 1},{j + 1}</sub></b>: "
+                f"{names[li]} {i + 1} \u2192 {names[li + 1]} {j + 1}")
+        rows = [head]
+        if view.old_weights is not None:
+            old = view.old_weights[li][i, j]
+            rows.append(f"{lab['weight']}: {lab['old']} {_full(old)} \u2192 {lab['new']} {_full(w)}")
+            rows.append(f"{lab['delta']}{lab['weight']} = {_full(w - old)}")
+        else:
+            rows.append(f"{lab['weight']} = {_full(w)}")
+        g = view.dW[li] if view.dW else None
+        if g is not None:
+            rows.append(f"{lab['grad']} = {_full(g[i, j])}")
+        texts.append("<br>".join(rows))
+    texts = np.array(texts, dtype=object)
+    xm, ym = _along(e, ys)
+    cd = np.stack([e.layer, e.i, e.j], axis=1).astype(int) if e.w.size else np.empty((0, 3), dtype=int)
+    traces = []
+    for sign, color in ((1, pal.POSITIVE), (-1, pal.NEGATIVE)):
+        idx = np.flatnonzero(e.w >= 0 if sign > 0 else e.w < 0)
+        traces.append(dict(type="scatter", mode="markers", x=xm[idx], y=ym[idx], text=texts[idx],
+                           hovertemplate="%{text}<extra></extra>", customdata=cd[idx],
+                           marker=dict(size=14, opacity=0, color=color),
+                           hoverlabel=dict(bgcolor=color, font=dict(color="white", size=pal.FONT["small"])),
+                           unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
+                           showlegend=False, meta={"role": "edge_hover", "sign": sign}))
+    return traces
+
+
+def _neuron_lines(view: DiagramView, k: int, j: int, lab: Mapping[str, str], last: bool,
+                  digits: int, full: bool) -> list[str]:
+    """Lines of numbers for neuron (k, j): short (for the label) or full precision (for the hover)."""
+    f = _full if full else (lambda v: fmt(v, digits))
+    batch = view.sample is None
+    if k == 0:
+        return [f"{lab['x']} = {f(view.x[j])}"] if view.x is not None else []
+    rows = []
+    z, a = _col_vec(view, k, "z"), _col_vec(view, k, "a")
+    if z is not None:
+        rows += [f"{lab['z']} = {f(z[j])}", f"{lab['a']} = {f(a[j])}"]
+    if last and view.y is not None:
+        rows.append(f"{lab['y']} = {f(view.y[j])}")
+    dz, da = _col_vec(view, k, "dZ"), _col_vec(view, k, "dA")
+    if full and da is not None:
+        rows.append(f"{lab['dL_da_sum' if batch else 'dL_da']} = {f(da[j])}")
+    if dz is not None:
+        rows.append(f"{lab['dL_dz_sum' if batch else 'dL_dz']} = {f(dz[j])}")
+    return rows
+
+
+def _neurons(view: DiagramView, shown: list[Array], ys: list[Array], sizes: list[float], B: Sequence[Array],
+             names: list[str], active: int | None, focus: tuple[int, int] | None, px_per_unit: float,
+             lab: Mapping[str, str]) -> dict:
+    """Neuron markers (hover: full precision; customdata (k, j)) with their numbers as text beside them.
+
+    Highlighting is numeric (1 = highlighted) through two-colour scales, which plotly validates far
+    faster than one colour string per neuron: marker.color (fill) and marker.line.color (outline).
+    """
+    cd = np.array([(k, j) for k, units in enumerate(shown) for j in units], dtype=int).reshape(-1, 2)
+    n_cols = len(shown)
+    texts = []
+    for k, j in cd:
+        rows = [f"<b>{names[k]} {lab['unit']} {j + 1}</b>" + (f" \u00b7 {lab['layer']} {k}" if k else "")]
+        rows += _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=True)
+        if k > 0:
+            rows.append(f"{lab['bias']} = {_full(B[k - 1][j])}")
+        texts.append("<br>".join(rows))
+    is_focus = ((cd[:, 0] == focus[0]) & (cd[:, 1] == focus[1])) if focus is not None else np.zeros(len(cd), bool)
+    hot = (cd[:, 0] == active) | is_focus
+    return dict(type="scatter", mode="markers+text", x=cd[:, 0].astype(float),
+                y=np.array([ys[k][j] for k, j in cd], dtype=float), hovertext=texts,
+                hovertemplate="%{hovertext}<extra></extra>", customdata=cd,
+                marker=dict(size=np.array([sizes[k] for k in cd[:, 0]]), color=is_focus.astype(float),
+                            colorscale=[[0, "white"], [1, pal.HIGHLIGHT]], cmin=0, cmax=1, showscale=False,
+                            line=dict(color=hot.astype(float), colorscale=[[0, pal.NEUTRAL], [1, pal.HIGHLIGHT]],
+                                      cmin=0, cmax=1, width=np.where(hot, 4.0, 2.0)), opacity=1),
+                hoverlabel=dict(font=dict(size=pal.FONT["small"])), unselected=dict(marker=dict(opacity=1)),
+                showlegend=False, meta={"role": "neurons"}, **_values(view, shown, ys, px_per_unit, lab))
+
+
+# -- layout pieces --------------------------------------------------------------------------------
+def _active_column(view: DiagramView, n_cols: int) -> int | None:
+    if view.kind in ("forward", "backward") and view.layer is not None:
+        return view.layer + 1
+    if view.kind == "loss":
+        return n_cols - 1
+    return None
+
+
+def _band(view: DiagramView, n_cols: int, y_lo: float, y_hi: float) -> list[dict]:
+    """The translucent band over the current phase's layer (its edges and its neurons)."""
+    if view.kind in ("forward", "backward") and view.layer is not None:
+        x0, x1 = view.layer + 0.1, view.layer + 1.3
+    elif view.kind == "loss":
+        x0, x1 = n_cols - 1.3, n_cols - 0.55
+    elif view.kind == "update":
+        x0, x1 = -0.3, n_cols - 0.6
+    else:
+        return []
+    return [dict(type="rect", name="phase_band", layer="below", x0=x0, x1=x1, y0=y_lo, y1=y_hi,
+                 fillcolor=pal.HIGHLIGHT_FILL, line=dict(width=0))]
+
+
+def _values(view: DiagramView, shown: list[Array], ys: list[Array], px_per_unit: float,
+            lab: Mapping[str, str]) -> dict:
+    """Text beside each neuron, in the neuron trace's point order: fewer lines when the column is
+    dense (keeping the newest numbers), none when crowded; inputs' on their left, the others' on their
+    right, with a halo so they read over edges."""
+    texts, pos = [], []
+    n_cols = len(shown)
+    line_px = pal.FONT["small"] * 1.25
+    for k, units in enumerate(shown):
+        spacing = px_per_unit * (abs(ys[k][units[0]] - ys[k][units[1]]) if units.size > 1 else 4.0)
+        room = int(spacing // line_px)
+        for j in units:
+            rows = _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=False)
+            texts.append("<br>".join(rows[-room:]) if rows and room >= 1 else "")
+            pos.append("middle left" if k == 0 else "middle right")
+    return dict(text=texts, textposition=pos,
+                textfont=dict(size=pal.FONT["small"], color=pal.TEXT, shadow=pal.HALO))
+
+
+def _headers(shown: list[Array], widths: Sequence[int], names: list[str], ys: list[Array], y_top: float,
+             y_bottom: float, lab: Mapping[str, str]) -> list[dict]:
+    out = []
+    for k, (units, n) in enumerate(zip(shown, widths)):
+        out.append(dict(x=k, y=y_top, text=f"<b>{names[k]}</b> ({n})", showarrow=False, yanchor="bottom",
+                        font=dict(size=pal.FONT["base"])))
+        if units.size < n:
+            out.append(dict(x=k, y=y_bottom, text=lab["more_units"].format(n=n - units.size), showarrow=False,
+                            yanchor="top", font=dict(size=pal.FONT["small"], color=pal.NEUTRAL)))
+    return out
+
+
+def _title(view: DiagramView, lab: Mapping[str, str]) -> str:
+    if view.kind is None:
+        return lab["phase_none"]
+    head = lab[f"phase_{view.kind}"].format(layer=(view.layer or 0) + 1)
+    who = lab["batch_mean"] if view.sample is None else lab["sample"].format(s=view.sample + 1)
+    if view.loss is not None:
+        who += f" \u00b7 {lab['loss']} = {fmt(view.loss, TEXT_DIGITS)}"
+    return f"{head} \u00b7 {who}"
+
+
+# -- the figure -----------------------------------------------------------------------------------
+def network_figure(net, view: DiagramView | None = None, *, labels: Mapping[str, str] | None = None,
+                   focus: tuple[int, int] | None = None, max_edges: int = 300, max_units: int = 16,
+                   height: int = 520) -> go.Figure:
+    """The diagram of ``net`` showing what ``view`` reveals. ``focus=(k, j)``: neuron column k, unit j
+    (0 = inputs), drawn with all its incoming and outgoing edges only."""
+    lab = {**NETWORK_LABELS, **(labels or {})}
+    max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
+    widths = list(net.sizes)
+    view = view or DiagramView()
+    if view.sizes is not None and tuple(view.sizes) != tuple(widths):
+        view = DiagramView()  # a record from another run: show the weights only
+    W = view.weights if view.weights is not None else net.weights
+    B = view.biases if view.biases is not None else net.biases
+    n_cols = len(widths)
+    if focus is not None and not (0 <= focus[0] < n_cols and 0 <= focus[1] < widths[focus[0]]):
+        focus = None
+    names = _column_names(n_cols, lab)
+    shown = []
+    for k, n in enumerate(widths):
+        adjacent = focus is not None and abs(k - focus[0]) == 1
+        keep = focus[1] if focus is not None and k == focus[0] else None
+        shown.append(np.arange(n) if adjacent else _shown_units(_unit_scores(view, W, k, n), max_units, keep))
+    ys = [_positions(units, n, max_units) for units, n in zip(shown, widths)]
+    span = max(min(max(u.size for u in shown), max_units), 2)
+    top, plot_px = (span - 1) / 2.0, height - 110
+    px_per_unit = plot_px / (span + 1.5)
+    sizes = [float(np.clip(0.55 * px_per_unit * (1.0 if u.size <= max_units else (max_units - 1) / (u.size - 1)),
+                           8, 36)) for u in shown]
+    edges, nonfinite = _select_edges(view, W, shown, max_edges, focus)
+    total = sum(w.size for w in W)
+    sub = []
+    if focus is not None:
+        sub.append(lab["focus"].format(n=edges.w.size, name=names[focus[0]], unit=focus[1] + 1))
+    elif edges.w.size < total:
+        sub.append(lab["showing"].format(shown=f"{edges.w.size:,}", total=f"{total:,}"))
+    if nonfinite:
+        sub.append(lab["nonfinite"].format(n=nonfinite))
+    data = _edge_traces(edges, ys) + _edge_labels(view, edges, ys, lab) + _edge_hover(view, edges, ys, names, lab)
+    data.append(_neurons(view, shown, ys, sizes, B, names, _active_column(view, n_cols), focus, px_per_unit, lab))
+    more = any(u.size < n for u, n in zip(shown, widths))
+    bottom = -top - (1.1 if more else 0.6)
+    annotations = _headers(shown, widths, names, ys, top + 0.6, -top - 0.5, lab)
+    layout = dict(
+        title=dict(text=_title(view, lab), subtitle=dict(text=" \u00b7 ".join(sub)), x=0.01, xanchor="left",
+                   font=dict(size=pal.FONT["title"])),
+        height=height, margin=dict(l=10, r=10, t=100 if sub else 70, b=10), uirevision="network",
+        paper_bgcolor=pal.BACKGROUND, plot_bgcolor=pal.BACKGROUND, font=dict(family=pal.FONT["family"],
+                                                                              size=pal.FONT["base"]),
+        xaxis=dict(visible=False, range=[-0.75, n_cols - 1 + 0.75], fixedrange=False),
+        yaxis=dict(visible=False, range=[bottom, top + 1.1]),
+        hovermode="closest", showlegend=False, annotations=annotations,
+        shapes=_band(view, n_cols, -top - 0.45, top + 0.55),
+    )
+    return go.Figure(data=data, layout=layout)
