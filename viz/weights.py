@@ -1,0 +1,136 @@
+"""Figures for the "Weights" page: W, dL/dW or the update of every layer on one colour scale, and
+chosen weights over the iterations.
+
+Row-vector convention: W[i, j] is the weight from input i to neuron j, drawn with i down the rows
+and j across the columns, both 1-based on screen. User-facing text comes from the exported
+``*_LABELS`` dicts (English); a ``labels`` mapping overrides them key by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz.palette import BACKGROUND, DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE, TEXT
+
+Array = np.ndarray
+
+LINE_COLORS = (POSITIVE, NEGATIVE, "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+LINE_DASHES = ("solid", "dash", "dot", "dashdot")
+MAX_TEXT_CELLS = 64  # matrices this small print their numbers in the cells
+
+HEATMAP_LABELS: dict[str, str] = {
+    "title": "Weights per layer (one colour scale, white = 0)",
+    "x": "neuron j",
+    "y": "input i",
+    "value": "value",
+    "hover": "(i, j) = (%{y}, %{x})",
+    "all_zero": "all values are 0",
+    "dropped": "{n} non-finite value(s) left blank",
+    "scale": "colour scale \u00b1{top:.3g}",
+}
+
+LINES_LABELS: dict[str, str] = {
+    "title": "Chosen weights over the iterations",
+    "x": "iteration",
+    "y": "value",
+    "empty": "no weights chosen yet",
+    "dropped": "{n} non-finite value(s) not drawn",
+}
+
+
+def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> dict[str, str]:
+    return {**defaults, **(labels or {})}
+
+
+def _layout(fig: go.Figure, title: str, notes: Sequence[str], height: int, uirevision: str,
+            top: int = 110) -> go.Figure:
+    """Big fonts, transparent background, a title whose subtitle carries the notes."""
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT["title"]},
+               "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
+        font={"family": FONT["family"], "size": FONT["base"], "color": TEXT},
+        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height, uirevision=uirevision,
+        margin={"l": 70, "r": 30, "t": top, "b": 60},
+        legend={"font": {"size": FONT["small"]}},
+        hoverlabel={"font": {"size": FONT["small"]}},
+    )
+    fig.update_xaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
+    fig.update_yaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
+    fig.update_annotations(font_size=FONT["small"])
+    return fig
+
+
+def shared_limit(matrices: Sequence[Array]) -> float:
+    """max |value| over the finite entries of all matrices (1.0 when they are all 0 or empty)."""
+    top = 0.0
+    for m in matrices:
+        v = np.asarray(m, dtype=float)
+        v = np.abs(v[np.isfinite(v)])
+        if v.size:
+            top = max(top, float(v.max()))
+    return top if top > 0 else 1.0
+
+
+def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
+                    labels: Mapping[str, str] | None = None) -> go.Figure:
+    """One Heatmap per layer, side by side, on ONE symmetric diverging scale
+    (zmin = -zmax, zmid = 0, zmax = max |value| over all layers); hover gives 1-based (i, j) and the
+    value at full precision. matrices: 2-D arrays (n_in, n_out); 1-D ones (biases) become a row."""
+    lab = _labels(HEATMAP_LABELS, labels)
+    mats = [np.atleast_2d(np.asarray(m, dtype=float)) for m in matrices]
+    top = shared_limit(mats)
+    widths = [max(m.shape[1], 2) for m in mats]
+    fig = make_subplots(rows=1, cols=max(1, len(mats)), subplot_titles=list(titles),
+                        column_widths=[w / sum(widths) for w in widths] if mats else None, horizontal_spacing=0.06)
+    bad = 0
+    for k, (m, title) in enumerate(zip(mats, titles)):
+        z = m.copy()
+        nonfinite = ~np.isfinite(z)
+        bad += int(nonfinite.sum())
+        z[nonfinite] = np.nan
+        small = z.size <= MAX_TEXT_CELLS
+        fig.add_trace(go.Heatmap(
+            z=z, x=np.arange(1, z.shape[1] + 1), y=np.arange(1, z.shape[0] + 1), zmin=-top, zmax=top, zmid=0.0,
+            colorscale=DIVERGING, showscale=k == 0, name=title, colorbar={"title": {"text": lab["value"]}},
+            xgap=1, ygap=1, texttemplate="%{z:.3f}" if small else None, textfont={"size": FONT["small"]},
+            hovertemplate=f"{title}<br>{lab['hover']}<br>%{{z}}<extra></extra>"), row=1, col=k + 1)
+    fig.update_xaxes(title_text=lab["x"], dtick=1 if max(widths, default=0) <= 16 else None)
+    fig.update_yaxes(autorange="reversed", dtick=1 if max((m.shape[0] for m in mats), default=0) <= 16 else None)
+    fig.update_yaxes(title_text=lab["y"], col=1)
+    notes = [lab["scale"].format(top=top)]
+    if all(not np.any(np.nan_to_num(m)) for m in mats):
+        notes.append(lab["all_zero"])
+    if bad:
+        notes.append(lab["dropped"].format(n=bad))
+    tallest = max((m.shape[0] for m in mats), default=1)
+    height = int(min(760, max(400, 220 + 28 * tallest)))
+    return _layout(fig, lab["title"], notes, height, "weight-heatmaps", top=140)
+
+
+def weight_lines(iterations: Array, series: Mapping[str, Array], *,
+                 labels: Mapping[str, str] | None = None) -> go.Figure:
+    """One line per named weight (values aligned with ``iterations``); non-finite points dropped."""
+    lab = _labels(LINES_LABELS, labels)
+    it = np.asarray(iterations, dtype=float)
+    fig, bad = go.Figure(), 0
+    for k, (name, values) in enumerate(series.items()):
+        v = np.asarray(values, dtype=float)
+        ok = np.isfinite(v) & np.isfinite(it)
+        bad += int((~ok).sum())
+        fig.add_trace(go.Scatter(
+            x=it[ok], y=v[ok], mode="lines+markers" if ok.sum() <= 30 else "lines", name=name,
+            line={"color": LINE_COLORS[k % len(LINE_COLORS)], "width": 3,
+                  "dash": LINE_DASHES[(k // len(LINE_COLORS)) % len(LINE_DASHES)]},
+            hovertemplate=f"{lab['x']} %{{x}}<br>{name} = %{{y}}<extra></extra>"))
+    notes = [] if series else [lab["empty"]]
+    if bad:
+        notes.append(lab["dropped"].format(n=bad))
+    fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1})
+    fig.update_xaxes(title_text=lab["x"])
+    fig.update_yaxes(title_text=lab["y"])
+    fig.update_layout(hovermode="x unified")
+    return _layout(fig, lab["title"], notes, 420, "weight-lines")
