@@ -1,0 +1,32 @@
+"""Backprop Lab: entrypoint. Page config, navigation over pages/, the shared sidebar."""
+
+import streamlit as st
+
+from ui import compat, shell, state
+from ui.i18n import current_lang, t
+from ui.sidebar import sidebar
+
+st.set_page_config(page_title="Backprop Lab", page_icon=":material/neurology:", layout="wide", initial_sidebar_state="expanded")
+
+PAGES = (
+    ("pages/step.py", "nav.step", ":material/footprint:", "step-through"),
+    ("pages/chain_rule.py", "nav.chain", ":material/link:", "chain-rule"),
+    ("pages/reference.py", "nav.reference", ":material/show_chart:", "activations-losses"),
+    ("pages/save.py", "nav.save", ":material/save:", "save-share"),
+)  # url paths differ from the file names on purpose (see ui/compat.py)
+# Navigation comes before any widget, and a run made in Streamlit's old pages/-folder mode is
+# redone at once (see ui/compat.py): otherwise the sidebar loses its values.
+folder_mode = compat.started_in_pages_folder_mode()
+nav = st.navigation([
+    st.Page(path, title=t(key), icon=icon, url_path=url, default=(i == 0))
+    for i, (path, key, icon, url) in enumerate(PAGES)
+])
+if folder_mode:
+    st.rerun()
+app = state.get()
+state.apply(app, sidebar(app))
+lang = current_lang()
+shell.notices(app)
+shell.share_box(app, lang)
+state.write_url(app, lang)
+nav.run()

@@ -1,0 +1,50 @@
+"""Save & share: the link, downloads of the trace, history and run, and continuing a saved run."""
+
+import streamlit as st
+
+from backprop_core import runfile
+from ui import shell, state
+from ui.i18n import current_lang, t
+
+app = state.get()
+s = app.session
+st.title(t("save.title"))
+
+st.subheader(t("save.share"))
+st.markdown(t("save.share.text"))
+st.code(shell.share_link(app, current_lang()), language=None, wrap_lines=True)
+if len(s.segments) > 1:
+    st.info(t("save.share.changed"))
+
+st.subheader(t("save.export"))
+cols = st.columns(2)
+stem = f"backprop-lab-{s.config.dataset}-it{s.iteration}"
+if s.record is not None:
+    cols[0].download_button(t("save.trace_json"), runfile.trace_json(s.record), f"{stem}-trace.json",
+                            "application/json", use_container_width=True)
+    cols[1].download_button(t("save.trace_csv"), runfile.trace_csv(s.record), f"{stem}-trace.csv", "text/csv",
+                            use_container_width=True)
+else:
+    st.caption(t("save.no_trace"))
+cols = st.columns(2)
+cols[0].download_button(t("save.history_csv"), runfile.history_csv(s), f"{stem}-history.csv", "text/csv",
+                        use_container_width=True)
+cols[1].download_button(t("save.run_json"), runfile.run_json(s), f"{stem}-run.json", "application/json",
+                        use_container_width=True)
+
+st.subheader(t("save.upload"))
+up = st.file_uploader(t("save.upload"), type=["json"], key="run_upload", help=t("save.upload.help"),
+                      label_visibility="collapsed")
+if up is not None and st.button(t("save.load_button"), type="primary"):
+    try:
+        new = runfile.load_run(up.getvalue(), app.csv)
+    except runfile.RunFileError as exc:
+        st.error(f"{t('save.bad')}\n\n{exc}")
+    else:
+        app.session = new
+        app.reseed_widgets = True
+        app.message = t("save.loaded", it=new.iteration)
+        st.rerun()
+if app.message:
+    st.success(app.message)
+    app.message = None

@@ -1,0 +1,252 @@
+"""The parts of the Step-through page: controls, status, quiz, diagram, explanation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from backprop_core.quiz import grade, question_for
+from backprop_core.session import Session
+from viz import equations, network
+
+from .i18n import labels, t
+from .state import AppState
+
+SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seconds per tick)
+CLICK_FLOP_BUDGET = 4e8  # about a quarter of a second of NumPy on these machines
+
+
+def flops_per_iteration(s: Session) -> float:
+    """Multiply-adds of one iteration: forward, backward and update over the batch."""
+    from backprop_core.session import batch_size_of
+
+    b = batch_size_of(s.settings, s.dataset.n_train)
+    return 6.0 * s.net.spec.n_params * b + 1.0
+
+
+def capped(s: Session, k: int) -> int:
+    """How many of k iterations fit in one click's budget (at least one)."""
+    return int(max(1, min(k, CLICK_FLOP_BUDGET // flops_per_iteration(s))))
+
+
+# -- actions (button callbacks: they run before the script, so the whole page sees the result) ----
+def _next(app: AppState) -> None:
+    app.session.next_phase()
+    _arm_quiz(app)
+
+
+def _step(app: AppState, k: int) -> None:
+    app.quiz.pop("pending", None)
+    app.session.run(capped(app.session, k))
+
+
+def _back(app: AppState) -> None:
+    app.quiz.pop("pending", None)
+    app.session.back()
+
+
+def _reset(app: AppState) -> None:
+    app.quiz.pop("pending", None)
+    app.playing = False
+    app.session.reset()
+
+
+def _toggle_play(app: AppState) -> None:
+    app.playing = not app.playing and app.session.diverged is None
+    app.quiz.pop("pending", None)
+
+
+def controls(app: AppState) -> None:
+    s = app.session
+    c = st.columns([1.2, 1.4, 1, 1.1, 1.1, 1, 1.6])
+    stuck = s.diverged is not None
+    c[0].button(t("step.back"), on_click=_back, args=(app,), shortcut="B", help=t("step.back.help"),
+                icon=":material/undo:", disabled=s.iteration == 0 and s.phase == 0, width="stretch")
+    c[1].button(t("step.next"), on_click=_next, args=(app,), type="primary", shortcut="N",
+                icon=":material/skip_next:", help=t("step.next.help"), width="stretch", disabled=stuck)
+    c[2].button(t("step.step"), on_click=_step, args=(app, 1), shortcut="S", help=t("step.step.help"),
+                icon=":material/redo:", width="stretch", disabled=stuck)
+    c[3].button(t("step.step10"), on_click=_step, args=(app, 10), icon=":material/fast_forward:",
+                width="stretch", disabled=stuck)
+    playing = app.playing
+    c[4].button(t("step.pause") if playing else t("step.play"), on_click=_toggle_play, args=(app,),
+                icon=":material/pause:" if playing else ":material/play_arrow:", shortcut="P", width="stretch",
+                disabled=stuck and not playing)
+    c[5].button(t("step.reset"), on_click=_reset, args=(app,), help=t("step.reset.help"),
+                icon=":material/restart_alt:", width="stretch")
+    st.session_state.setdefault("speed", 1)
+    c[6].selectbox(t("step.speed"), range(len(SPEEDS)), key="speed", label_visibility="collapsed",
+                   format_func=lambda i: t("step.speed.fmt", n=SPEEDS[i][0], s=SPEEDS[i][1]))
+
+
+def play_interval(app: AppState) -> float | None:
+    return SPEEDS[st.session_state.get("speed", 1)][1] if app.playing else None
+
+
+def tick(app: AppState) -> None:
+    """One tick of Play: a few iterations, stopping (and saying so) on divergence."""
+    if not app.playing:
+        return
+    n = SPEEDS[st.session_state.get("speed", 1)][0]
+    app.session.run(capped(app.session, n))
+    if app.session.diverged is not None:
+        app.playing = False
+        st.rerun(scope="app")
+
+
+# -- what is shown ---------------------------------------------------------------------------------
+def shown_phase(app: AppState) -> int:
+    """The phase on screen: one less than the session's while a quiz question is open."""
+    p = app.session.phase
+    pending = app.quiz.get("pending")
+    return p - 1 if pending is not None and pending == (app.session.iteration, p) else p
+
+
+def status(app: AppState) -> None:
+    s, p = app.session, shown_phase(app)
+    c = st.columns([1, 1, 1.3, 3])
+    c[0].metric(t("status.iteration"), f"{s.iteration:,}")
+    c[1].metric(t("status.epoch"), f"{s.epoch:.2f}")
+    last = s.history.last().get("loss")
+    c[2].metric(t("status.loss"), "—" if last is None or not math.isfinite(last) else f"{last:.5g}")
+    with c[3]:
+        st.markdown(f"**{t('status.phase')}**")
+        st.progress(p / len(s.phases), text=phase_title(s, p))
+
+
+def phase_title(s: Session, p: int) -> str:
+    if p == 0:
+        return "—"
+    ph = s.phases[p - 1]
+    name = t(f"step.phase.{ph.kind}", l=(ph.layer or 0) + 1)
+    return f"{name} ({t('step.phase.of', i=p, n=len(s.phases))})"
+
+
+def sample_picker(app: AppState) -> int:
+    rec = app.session.record
+    b = rec.batch.size if rec is not None else 1
+    if b <= 1:
+        app.sample = 0
+        return 0
+    app.sample = min(app.sample, b - 1)
+    st.session_state["sample"] = app.sample
+    rows = rec.batch
+    app.sample = st.selectbox(t("step.sample"), range(min(b, 256)), key="sample", help=t("step.sample.help"),
+                              format_func=lambda i: t("step.sample.fmt", i=i, row=int(rows[i])))
+    return app.sample
+
+
+def focus_picker(app: AppState) -> tuple[int, int] | None:
+    sizes = app.session.net.sizes
+    opts = [None] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
+    key = "focus"
+    if st.session_state.get(key) not in opts:
+        st.session_state[key] = None
+    return st.selectbox(t("step.focus"), opts, key=key,
+                        format_func=lambda o: t("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
+
+
+def diagram(app: AppState, sample: int, focus) -> None:
+    s, p = app.session, shown_phase(app)
+    rec = s.record if p else None
+    phase = s.phases[p - 1] if p else None
+    view = network.view_for(rec, phase, sample)
+    net = s.net_before(rec) if rec is not None else s.net
+    fig = network.network_figure(net, view, labels=labels(network.NETWORK_LABELS, "fig.network"), focus=focus)
+    st.plotly_chart(fig, key="diagram", config={"displayModeBar": False})
+
+
+def explanation(app: AppState, sample: int, focus) -> None:
+    s, p = app.session, shown_phase(app)
+    if p == 0:
+        st.info(t("step.phase.none"))
+        return
+    rec, ph = s.record, s.phases[p - 1]
+    unit = focus[1] if focus and ph.layer is not None and focus[0] == ph.layer + 1 else 0
+    st.caption(t(f"step.explain.{ph.kind}"))
+    for line in _latex_lines(rec, ph, unit, sample):
+        st.latex(line)
+    left, _ = st.columns([3, 1])
+    with left:
+        if ph.kind in ("forward", "backward"):
+            rows = equations.table_rows(rec, ph, sample)
+            if rows:
+                st.markdown(f"**{t('step.table')}**")
+                table = _table(rows)
+                fmt = {c: st.column_config.NumberColumn(format="%.4g") for c in table if c != t("step.col.unit")}
+                st.dataframe(table, hide_index=True, width="stretch", column_config=fmt)
+        if rec.batch.size > 1:
+            st.caption(t("step.batch_note", b=rec.batch.size, i=sample))
+
+
+def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
+    if ph.kind == "forward":
+        return equations.forward_latex(rec, ph.layer, unit, sample)
+    if ph.kind == "loss":
+        return equations.loss_latex(rec, sample)
+    if ph.kind == "backward":
+        return equations.backward_latex(rec, ph.layer, unit, sample)
+    layer = len(rec.update.delta_weights) - 1
+    d = np.abs(rec.update.delta_weights[layer])
+    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
+    return equations.update_latex(rec, layer, int(i), int(j))
+
+
+def _table(rows: list[dict]) -> dict:
+    """Columns (translated) of the active layer's table, dropping columns not revealed yet."""
+    keys = [k for k in rows[0] if any(r[k] is not None for r in rows)]
+    return {t(f"step.col.{k}"): [r[k] for r in rows] for k in keys}
+
+
+# -- quiz -------------------------------------------------------------------------------------------
+def _arm_quiz(app: AppState) -> None:
+    """After Next phase in quiz mode, hold the new phase back until the class has predicted."""
+    if st.session_state.get("quiz_on") and app.session.phase:
+        app.quiz["pending"] = (app.session.iteration, app.session.phase)
+
+
+def quiz_box(app: AppState, sample: int) -> None:
+    pending = app.quiz.get("pending")
+    s = app.session
+    if pending is None or pending != (s.iteration, s.phase) or s.record is None:
+        _last_result(app)
+        return
+    ph = s.phases[s.phase - 1]
+    q = question_for(s.record, ph, min(sample, s.record.batch.size - 1))
+    with st.container(border=True):
+        if q.kind == "update":
+            n_in = s.record.update.delta_weights[q.layer].shape[0]
+            st.markdown(f"**{t('quiz.update', l=q.layer + 1, i=q.i, j=q.unit)}**  ({n_in}×…)")
+            guess = st.radio(t("quiz.answer"), (1.0, -1.0), horizontal=True, key="quiz_dir",
+                             format_func=lambda v: t("quiz.up") if v > 0 else t("quiz.down"))
+        else:
+            st.markdown(f"**{t('quiz.' + q.kind, j=q.unit, l=(q.layer or 0) + 1, s=q.sample)}**")
+            guess = st.number_input(t("quiz.answer"), value=0.0, format="%.4f", step=0.01, key="quiz_value")
+        st.caption(t(f"quiz.hint.{q.kind}"))
+        c = st.columns(2)
+        c[0].button(t("quiz.reveal"), type="primary", on_click=_reveal, args=(app, q, guess), key="quiz_reveal")
+        c[1].button(t("quiz.skip"), on_click=lambda: app.quiz.pop("pending", None), key="quiz_skip")
+
+
+def _reveal(app: AppState, q, guess: float) -> None:
+    g = grade(q, float(guess))
+    app.quiz.pop("pending", None)
+    app.quiz["last"] = (q, float(guess), g)
+    app.quiz["total"] = app.quiz.get("total", 0) + 1
+    app.quiz["right"] = app.quiz.get("right", 0) + (g.level in ("exact", "close", "right"))
+
+
+def _last_result(app: AppState) -> None:
+    last = app.quiz.get("last")
+    if not last or not st.session_state.get("quiz_on"):
+        return
+    q, guess, g = last
+    if q.kind == "update":
+        d = t("quiz.up") if q.truth > 0 else t("quiz.down")
+        text = t(f"quiz.{g.level}_dir", dir=d, delta=f"{q.truth:+.4g}")
+    else:
+        text = t(f"quiz.{g.level}", truth=f"{q.truth:.4g}", guess=f"{guess:.4g}", err=f"{g.error:.2g}")
+    (st.success if g.level in ("exact", "right") else st.info if g.level == "close" else st.warning)(text)
+    st.caption(t("quiz.score", right=app.quiz.get("right", 0), total=app.quiz.get("total", 0)))
