@@ -1,17 +1,23 @@
 """Backprop Lab: entrypoint. Page config, navigation over pages/, the shared sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import compat, shell, state
 from ui.i18n import current_lang, t
 from ui.sidebar import sidebar
 
-st.set_page_config(page_title="Backprop Lab", page_icon=":material/neurology:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="Backprop Lab", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide", initial_sidebar_state="expanded")
 
 PAGES = (
     ("pages/step.py", "nav.step", ":material/footprint:", "step-through"),
     ("pages/chain_rule.py", "nav.chain", ":material/link:", "chain-rule"),
     ("pages/reference.py", "nav.reference", ":material/show_chart:", "activations-losses"),
+    ("pages/landscape.py", "nav.landscape", ":material/landscape:", "loss-landscape"),
+    ("pages/training.py", "nav.training", ":material/monitoring:", "training-run"),
+    ("pages/weights.py", "nav.weights", ":material/grid_on:", "weight-matrices"),
+    ("pages/compare.py", "nav.compare", ":material/compare:", "compare-runs"),
     ("pages/save.py", "nav.save", ":material/save:", "save-share"),
 )  # url paths differ from the file names on purpose (see ui/compat.py)
 # Navigation comes before any widget, and a run made in Streamlit's old pages/-folder mode is

@@ -21,7 +21,10 @@ def translate(key: str, lang: str, **kw: object) -> str:
 
 def current_lang() -> str:
     import streamlit as st
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    if get_script_run_ctx(suppress_warning=True) is None:  # e.g. a format_func called by AppTest's reader
+        return "en"
     lang = st.session_state.get("lang", "en")
     return lang if lang in LANGS else "en"
 

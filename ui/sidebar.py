@@ -14,6 +14,7 @@ from .state import AppState
 W = "w_"  # prefix of every sidebar widget key
 LR_OPTIONS = tuple(sorted({float(f"{m}e{d}") for d in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0}))
 CUSTOM = "custom"
+PENDING = "_preset_pending"
 
 
 def snap_lr(lr: float) -> float:
@@ -41,6 +42,7 @@ def _load_preset() -> None:
     name = st.session_state[f"{W}preset"]
     if name in PRESETS:
         seed_widgets(PRESETS[name], force=True)
+        st.session_state[PENDING] = PRESETS[name]  # fields with no widget on screen come from here
 
 
 def _mark_custom() -> None:
@@ -147,4 +149,5 @@ def sidebar(app: AppState) -> Config:
             values |= _network_section(n_out)
         with st.expander(t("sb.training"), expanded=True):
             values |= _training_section()
-    return app.config.replace(**values)
+    base = st.session_state.pop(PENDING, None) or app.config
+    return base.replace(**values)

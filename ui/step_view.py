@@ -182,16 +182,17 @@ def explanation(app: AppState, sample: int, focus) -> None:
 
 
 def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
+    lab = labels(equations.EQUATION_LABELS, "fig.eq")
     if ph.kind == "forward":
-        return equations.forward_latex(rec, ph.layer, unit, sample)
+        return equations.forward_latex(rec, ph.layer, unit, sample, labels=lab)
     if ph.kind == "loss":
-        return equations.loss_latex(rec, sample)
+        return equations.loss_latex(rec, sample, labels=lab)
     if ph.kind == "backward":
-        return equations.backward_latex(rec, ph.layer, unit, sample)
+        return equations.backward_latex(rec, ph.layer, unit, sample, labels=lab)
     layer = len(rec.update.delta_weights) - 1
     d = np.abs(rec.update.delta_weights[layer])
     i, j = np.unravel_index(int(np.argmax(d)), d.shape)
-    return equations.update_latex(rec, layer, int(i), int(j))
+    return equations.update_latex(rec, layer, int(i), int(j), labels=lab)
 
 
 def _table(rows: list[dict]) -> dict:

@@ -1,0 +1,168 @@
+"""AppTest of the Step-through page: phases in order, Step, Back, sliders, shared links, quiz, play."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import backprop_core as bp
+from backprop_core.presets import PRESETS
+from ui.state import KEY
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def fresh(params: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def session(at: AppTest) -> bp.Session:
+    return at.session_state[KEY].session
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def phase_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def test_renders_in_both_languages():
+    en = fresh()
+    assert en.title[0].value == "Step through one iteration"
+    zh = fresh(lang="zh")
+    assert zh.title[0].value == "逐步演示一次迭代"
+    assert any(b.label == "下一阶段" for b in zh.button)
+
+
+def test_next_phase_walks_forward_loss_backward_update_in_order():
+    at = fresh()
+    seen = []
+    for _ in range(6):  # XOR 2-3-1: forward 1, 2, loss, backward 2, 1, update
+        click(at, "Next phase")
+        seen.append(phase_text(at).split(" (")[0])
+    assert seen == ["Forward pass, layer 1", "Forward pass, layer 2", "Loss", "Backward pass, layer 2",
+                    "Backward pass, layer 1", "Weight update"]
+    assert session(at).iteration == 1
+
+
+def test_walking_phases_equals_step_and_matches_the_core():
+    walked = fresh()
+    for _ in range(6):
+        click(walked, "Next phase")
+    stepped = click(fresh(), "Step")
+    reference = bp.Session(PRESETS["xor"])
+    reference.step()
+    for at in (walked, stepped):
+        assert np.array_equal(session(at).net.flatten(), reference.net.flatten())
+
+
+def test_step_advances_counter_and_changes_loss_and_back_restores():
+    at = fresh()
+    click(at, "Step")
+    first = session(at).history.last()["loss"]
+    params_1 = session(at).net.flatten()
+    click(at, "Step")
+    assert session(at).iteration == 2
+    assert at.metric[0].value == "2"
+    assert session(at).history.last()["loss"] != first
+    click(at, "Back")
+    assert session(at).iteration == 1
+    assert np.array_equal(session(at).net.flatten(), params_1)
+    assert at.metric[0].value == "1"
+
+
+def test_learning_rate_slider_changes_the_next_step():
+    at = fresh()
+    at.select_slider(key="w_lr").set_value(0.1).run()
+    click(at, "Step")
+    reference = bp.Session(PRESETS["xor"].replace(lr=0.1))
+    reference.step()
+    assert np.array_equal(session(at).net.flatten(), reference.net.flatten())
+    assert at.query_params["lr"] in ("0.1", ["0.1"])
+
+
+def test_shared_link_reproduces_the_numbers_of_stepping_by_hand():
+    by_hand = fresh({"dataset": "moons", "hidden": "4", "hidden_act": "tanh", "lr": "0.5", "seed": "7"})
+    for _ in range(5):
+        click(by_hand, "Step")
+    link = {k: v[-1] if isinstance(v, list) else v for k, v in by_hand.query_params.items()}
+    assert link["step"] == "5"
+    opened = fresh(link)
+    assert session(opened).iteration == 5
+    assert np.array_equal(session(opened).net.flatten(), session(by_hand).net.flatten())
+    assert opened.metric[2].value == by_hand.metric[2].value
+
+
+@pytest.mark.parametrize("preset", ["worked", "digits", "spirals"])
+def test_presets_render_and_step(preset):
+    at = fresh()
+    at.selectbox(key="w_preset").select(preset).run()
+    assert session(at).config == PRESETS[preset]
+    click(at, "Step")
+    assert session(at).iteration == 1
+
+
+def test_worked_example_numbers_on_screen():
+    at = fresh()
+    at.selectbox(key="w_preset").select("worked").run()
+    click(at, "Next phase")  # forward layer 1
+    latex = " ".join(x.value for x in at.latex)
+    assert "0.3775" in latex and "0.5933" in latex
+    for _ in range(2):
+        click(at, "Next phase")  # forward layer 2, loss
+    latex = " ".join(x.value for x in at.latex)
+    assert "0.2984" in latex  # E_total = 0.298371109
+
+
+def test_quiz_holds_the_phase_back_until_revealed_and_grades_the_answer():
+    at = fresh()
+    at.toggle(key="quiz_on").set_value(True).run()
+    click(at, "Next phase")
+    assert session(at).phase == 1
+    assert phase_text(at) == "—"  # the new phase is still hidden
+    rec = session(at).record
+    q = bp.quiz.question_for(rec, session(at).phases[0], 0)
+    at.number_input(key="quiz_value").set_value(round(q.truth, 4)).run()
+    click(at, "Reveal")
+    assert phase_text(at).startswith("Forward pass, layer 1")
+    assert any("Spot on" in s.value for s in at.success)
+
+
+def test_play_steps_on_each_run_until_paused():
+    at = fresh()
+    click(at, "Play")
+    it = session(at).iteration
+    at.run()
+    assert session(at).iteration > it
+    click(at, "Pause")
+    it = session(at).iteration
+    at.run()
+    assert session(at).iteration == it
+
+
+def test_divergence_shows_a_plain_notice_and_keeps_the_last_finite_state():
+    at = fresh({"dataset": "sine", "hidden": "8", "hidden_act": "relu", "output_act": "linear", "loss": "mse",
+                "lr": "10", "init": "he"})
+    for _ in range(10):
+        if session(at).diverged is not None:
+            break
+        click(at, "Step ×10")
+    s = session(at)
+    assert s.diverged is not None
+    assert any("Training stopped at iteration" in e.value for e in at.error)
+    assert np.isfinite(s.net.flatten()).all()
