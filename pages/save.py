@@ -33,18 +33,28 @@ cols[1].download_button(t("save.run_json"), runfile.run_json(s), f"{stem}-run.js
                         use_container_width=True)
 
 st.subheader(t("save.upload"))
-up = st.file_uploader(t("save.upload"), type=["json"], key="run_upload", help=t("save.upload.help"),
-                      label_visibility="collapsed")
-if up is not None and st.button(t("save.load_button"), type="primary"):
+st.file_uploader(t("save.upload"), type=["json"], key="run_upload", help=t("save.upload.help"),
+                 label_visibility="collapsed")
+
+
+def load_uploaded() -> None:
+    up = st.session_state.get("run_upload")
+    if up is None:
+        return
     try:
         new = runfile.load_run(up.getvalue(), app.csv)
     except runfile.RunFileError as exc:
-        st.error(f"{t('save.bad')}\n\n{exc}")
+        st.session_state["save_error"] = f"{t('save.bad')}\n\n{exc}"
     else:
         app.session = new
         app.reseed_widgets = True
         app.message = t("save.loaded", it=new.iteration)
-        st.rerun()
+
+
+st.button(t("save.load_button"), type="primary", on_click=load_uploaded,
+          disabled=st.session_state.get("run_upload") is None)
+if error := st.session_state.pop("save_error", None):
+    st.error(error)
 if app.message:
     st.success(app.message)
     app.message = None
