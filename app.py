@@ -8,7 +8,8 @@ from ui import compat, shell, state
 from ui.i18n import current_lang, t
 from ui.sidebar import sidebar
 
-st.set_page_config(page_title="Backprop Lab", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide", initial_sidebar_state="expanded")
+ICON = Path(__file__).parent / "ui" / "icon.png"
+st.set_page_config(page_title="Backprop Lab", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")
 
 PAGES = (
     ("pages/step.py", "nav.step", ":material/footprint:", "step-through"),

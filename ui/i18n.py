@@ -34,6 +34,13 @@ def t(key: str, **kw: object) -> str:
     return translate(key, current_lang(), **kw)
 
 
+def bound():
+    """A translate function fixed to this run's language, for ``format_func`` callbacks (which
+    Streamlit, and AppTest's reader, may call later, outside the script run)."""
+    lang = current_lang()
+    return lambda key, **kw: translate(key, lang, **kw)
+
+
 def labels(defaults: Mapping[str, str], prefix: str) -> dict[str, str]:
     """A figure's label dict translated: each default key looked up as ``prefix.key``."""
     lang = current_lang()

@@ -8,12 +8,13 @@ import backprop_core as bp
 from backprop_core.config import BATCH_MODES, MAX_HIDDEN_LAYERS, MAX_WIDTH, Config
 from backprop_core.presets import PRESETS, preset_of
 
-from .i18n import LANG_NAMES, LANGS, t
+from .i18n import LANG_NAMES, LANGS, bound, t
 from .state import AppState
 
 W = "w_"  # prefix of every sidebar widget key
 LR_OPTIONS = tuple(sorted({float(f"{m}e{d}") for d in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0}))
 CUSTOM = "custom"
+EDIT = {"on_change": None}  # filled below: every hand edit marks the run as no longer a preset
 PENDING = "_preset_pending"
 
 
@@ -50,6 +51,9 @@ def _mark_custom() -> None:
     st.session_state[f"{W}preset"] = CUSTOM
 
 
+EDIT["on_change"] = _mark_custom
+
+
 def _dataset_changed() -> None:
     """A new dataset starts from its own sensible noise and size."""
     _mark_custom()
@@ -66,7 +70,8 @@ def _fix_choice(key: str, options: tuple) -> None:
 
 def _select(name: str, options: tuple, label_key: str, fmt_prefix: str | None = None, **kw):
     _fix_choice(f"{W}{name}", options)
-    fmt = (lambda o: t(f"{fmt_prefix}.{o}")) if fmt_prefix else str
+    T = bound()
+    fmt = (lambda o: T(f"{fmt_prefix}.{o}")) if fmt_prefix else str
     kw.setdefault("on_change", _mark_custom)
     return st.selectbox(t(label_key), options, key=f"{W}{name}", format_func=fmt, help=t(f"{label_key}.help"), **kw)
 
@@ -77,12 +82,15 @@ def _data_section(app: AppState) -> dict:
     spec = bp.DATASETS.get(ds_name)
     out = {"dataset": ds_name}
     if spec is not None and not spec.fixed_size and ds_name != "digits":
-        out["noise"] = st.slider(t("sb.noise"), 0.0, 1.0, step=0.05, key=f"{W}noise", on_change=_mark_custom, help=t("sb.noise.help"))
-        out["n_samples"] = st.slider(t("sb.n_samples"), 20, 2000, step=10, key=f"{W}n_samples", on_change=_mark_custom)
+        out["noise"] = st.slider(t("sb.noise"), 0.0, 1.0, step=0.05, key=f"{W}noise", **EDIT, help=t("sb.noise.help"))
+        out["n_samples"] = st.slider(t("sb.n_samples"), 20, 2000, step=10, key=f"{W}n_samples", **EDIT)
     if spec is None or not spec.fixed_size:
-        out["test_ratio"] = st.slider(t("sb.test_ratio"), 0.0, 0.5, step=0.05, key=f"{W}test_ratio", on_change=_mark_custom,
-                                      help=t("sb.test_ratio.help"))
-        out["standardize"] = st.checkbox(t("sb.standardize"), key=f"{W}standardize", on_change=_mark_custom, help=t("sb.standardize.help"))
+        out["test_ratio"] = st.slider(
+            t("sb.test_ratio"), 0.0, 0.5, step=0.05, key=f"{W}test_ratio", **EDIT, help=t("sb.test_ratio.help")
+        )
+        out["standardize"] = st.checkbox(
+            t("sb.standardize"), key=f"{W}standardize", **EDIT, help=t("sb.standardize.help")
+        )
     if ds_name == "csv":
         from .csv_upload import csv_controls
 
@@ -91,43 +99,60 @@ def _data_section(app: AppState) -> dict:
 
 
 def _network_section(n_outputs: int) -> dict:
-    n_hidden = st.slider(t("sb.n_hidden"), 0, MAX_HIDDEN_LAYERS, key=f"{W}n_hidden", on_change=_mark_custom, help=t("sb.n_hidden.help"))
+    n_hidden = st.slider(t("sb.n_hidden"), 0, MAX_HIDDEN_LAYERS, key=f"{W}n_hidden", **EDIT, help=t("sb.n_hidden.help"))
     widths = []
     cols = st.columns(3)
     for i in range(n_hidden):
         st.session_state.setdefault(f"{W}hidden_{i}", 4)
         with cols[i % 3]:
-            widths.append(int(st.number_input(t("sb.width", i=i + 1), 1, MAX_WIDTH, key=f"{W}hidden_{i}", on_change=_mark_custom)))
+            widths.append(int(st.number_input(t("sb.width", i=i + 1), 1, MAX_WIDTH, key=f"{W}hidden_{i}", **EDIT)))
     out = {"hidden": tuple(widths)}
     out["hidden_act"] = _select("hidden_act", bp.HIDDEN_ACTIVATIONS, "sb.hidden_act", "act")
     outs = tuple(a for a in bp.ACTIVATIONS if n_outputs > 1 or a != "softmax")
     out["output_act"] = _select("output_act", outs, "sb.output_act", "act")
     out["loss"] = _select("loss", bp.losses_for(out["output_act"]), "sb.loss", "loss")
     out["init"] = _select("init", bp.config.INIT_CHOICES, "sb.init", "init")
-    out["seed"] = int(st.number_input(t("sb.seed"), 0, 2**31 - 1, key=f"{W}seed", on_change=_mark_custom, help=t("sb.seed.help")))
-    out["train_biases"] = st.toggle(t("sb.train_biases"), key=f"{W}train_biases", on_change=_mark_custom, help=t("sb.train_biases.help"))
+    out["seed"] = int(st.number_input(t("sb.seed"), 0, 2**31 - 1, key=f"{W}seed", **EDIT, help=t("sb.seed.help")))
+    out["train_biases"] = st.toggle(
+        t("sb.train_biases"), key=f"{W}train_biases", **EDIT, help=t("sb.train_biases.help")
+    )
     return out
 
 
 def _training_section() -> dict:
+    T = bound()
     out = {"optimizer": _select("optimizer", tuple(bp.OPTIMIZERS), "sb.optimizer", "opt")}
     _fix_choice(f"{W}lr", LR_OPTIONS)
-    out["lr"] = st.select_slider(t("sb.lr"), LR_OPTIONS, key=f"{W}lr", on_change=_mark_custom, format_func=lambda v: f"{v:g}",
-                                 help=t("sb.lr.help"))
+    out["lr"] = st.select_slider(
+        t("sb.lr"), LR_OPTIONS, key=f"{W}lr", **EDIT, format_func=lambda v: f"{v:g}", help=t("sb.lr.help")
+    )
     if out["optimizer"] == "momentum":
-        out["beta"] = st.slider("β", 0.0, 0.99, step=0.01, key=f"{W}beta", on_change=_mark_custom, help=t("sb.beta.help"))
+        out["beta"] = st.slider("β", 0.0, 0.99, step=0.01, key=f"{W}beta", **EDIT, help=t("sb.beta.help"))
     if out["optimizer"] == "adam":
-        out["beta1"] = st.slider("β₁", 0.0, 0.99, step=0.01, key=f"{W}beta1", on_change=_mark_custom)
-        out["beta2"] = st.select_slider("β₂", (0.9, 0.99, 0.995, 0.999, 0.9999), key=f"{W}beta2", on_change=_mark_custom)
-    out["batch"] = st.radio(t("sb.batch"), BATCH_MODES, key=f"{W}batch", on_change=_mark_custom, format_func=lambda o: t(f"batch.{o}"),
-                            horizontal=True, help=t("sb.batch.help"))
+        out["beta1"] = st.slider("β₁", 0.0, 0.99, step=0.01, key=f"{W}beta1", **EDIT)
+        out["beta2"] = st.select_slider("β₂", (0.9, 0.99, 0.995, 0.999, 0.9999), key=f"{W}beta2", **EDIT)
+    out["batch"] = st.radio(
+        t("sb.batch"),
+        BATCH_MODES,
+        key=f"{W}batch",
+        **EDIT,
+        format_func=lambda o: T(f"batch.{o}"),
+        horizontal=True,
+        help=t("sb.batch.help"),
+    )
     if out["batch"] == "mini":
-        out["batch_size"] = st.select_slider(t("sb.batch_size"), (2, 4, 8, 16, 32, 64, 128, 256),
-                                             key=f"{W}batch_size", on_change=_mark_custom)
+        out["batch_size"] = st.select_slider(
+            t("sb.batch_size"), (2, 4, 8, 16, 32, 64, 128, 256), key=f"{W}batch_size", **EDIT
+        )
     out["reg"] = _select("reg", bp.REGULARIZATIONS, "sb.reg", "reg")
     if out["reg"] != "none":
-        out["reg_rate"] = st.select_slider(t("sb.reg_rate"), (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
-                                           key=f"{W}reg_rate", on_change=_mark_custom, format_func=lambda v: f"{v:g}")
+        out["reg_rate"] = st.select_slider(
+            t("sb.reg_rate"),
+            (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
+            key=f"{W}reg_rate",
+            **EDIT,
+            format_func=lambda v: f"{v:g}",
+        )
     return out
 
 
@@ -139,8 +164,15 @@ def sidebar(app: AppState) -> Config:
         st.radio(t("sb.lang"), LANGS, key="lang", format_func=LANG_NAMES.get, horizontal=True)
         names = (CUSTOM, *PRESETS)
         _fix_choice(f"{W}preset", names)
-        st.selectbox(t("sb.preset"), names, key=f"{W}preset", on_change=_load_preset,
-                     format_func=lambda n: t(f"preset.{n}"), help=t("sb.preset.help"))
+        T = bound()
+        st.selectbox(
+            t("sb.preset"),
+            names,
+            key=f"{W}preset",
+            on_change=_load_preset,
+            format_func=lambda n: T(f"preset.{n}"),
+            help=t("sb.preset.help"),
+        )
         n_out = app.session.dataset.n_outputs
         values: dict = {}
         with st.expander(t("sb.data"), expanded=False):

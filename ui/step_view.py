@@ -11,7 +11,7 @@ from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session
 from viz import equations, network
 
-from .i18n import labels, t
+from .i18n import bound, labels, t
 from .state import AppState
 
 SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seconds per tick)
@@ -59,6 +59,7 @@ def _toggle_play(app: AppState) -> None:
 
 
 def controls(app: AppState) -> None:
+    T = bound()
     s = app.session
     c = st.columns([1.2, 1.4, 1, 1.1, 1.1, 1, 1.6])
     stuck = s.diverged is not None
@@ -78,7 +79,7 @@ def controls(app: AppState) -> None:
                 icon=":material/restart_alt:", width="stretch")
     st.session_state.setdefault("speed", 1)
     c[6].selectbox(t("step.speed"), range(len(SPEEDS)), key="speed", label_visibility="collapsed",
-                   format_func=lambda i: t("step.speed.fmt", n=SPEEDS[i][0], s=SPEEDS[i][1]))
+                   format_func=lambda i: T("step.speed.fmt", n=SPEEDS[i][0], s=SPEEDS[i][1]))
 
 
 def play_interval(app: AppState) -> float | None:
@@ -125,6 +126,7 @@ def phase_title(s: Session, p: int) -> str:
 
 
 def sample_picker(app: AppState) -> int:
+    T = bound()
     rec = app.session.record
     b = rec.batch.size if rec is not None else 1
     if b <= 1:
@@ -134,18 +136,19 @@ def sample_picker(app: AppState) -> int:
     st.session_state["sample"] = app.sample
     rows = rec.batch
     app.sample = st.selectbox(t("step.sample"), range(min(b, 256)), key="sample", help=t("step.sample.help"),
-                              format_func=lambda i: t("step.sample.fmt", i=i, row=int(rows[i])))
+                              format_func=lambda i: T("step.sample.fmt", i=i, row=int(rows[i])))
     return app.sample
 
 
 def focus_picker(app: AppState) -> tuple[int, int] | None:
+    T = bound()
     sizes = app.session.net.sizes
     opts = [None] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
     key = "focus"
     if st.session_state.get(key) not in opts:
         st.session_state[key] = None
     return st.selectbox(t("step.focus"), opts, key=key,
-                        format_func=lambda o: t("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
+                        format_func=lambda o: T("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
 
 
 def diagram(app: AppState, sample: int, focus) -> None:
@@ -209,6 +212,7 @@ def _arm_quiz(app: AppState) -> None:
 
 
 def quiz_box(app: AppState, sample: int) -> None:
+    T = bound()
     pending = app.quiz.get("pending")
     s = app.session
     if pending is None or pending != (s.iteration, s.phase) or s.record is None:
@@ -221,7 +225,7 @@ def quiz_box(app: AppState, sample: int) -> None:
             n_in = s.record.update.delta_weights[q.layer].shape[0]
             st.markdown(f"**{t('quiz.update', l=q.layer + 1, i=q.i, j=q.unit)}**  ({n_in}×…)")
             guess = st.radio(t("quiz.answer"), (1.0, -1.0), horizontal=True, key="quiz_dir",
-                             format_func=lambda v: t("quiz.up") if v > 0 else t("quiz.down"))
+                             format_func=lambda v: T("quiz.up") if v > 0 else T("quiz.down"))
         else:
             st.markdown(f"**{t('quiz.' + q.kind, j=q.unit, l=(q.layer or 0) + 1, s=q.sample)}**")
             guess = st.number_input(t("quiz.answer"), value=0.0, format="%.4f", step=0.01, key="quiz_value")
