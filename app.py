@@ -24,13 +24,13 @@ PAGES = (
 # Navigation comes before any widget, and a run made in Streamlit's old pages/-folder mode is
 # redone at once (see ui/compat.py): otherwise the sidebar loses its values.
 folder_mode = compat.started_in_pages_folder_mode()
+app = state.get()  # first, so a link's ?lang= already names the pages (creates no widget)
 nav = st.navigation([
     st.Page(path, title=t(key), icon=icon, url_path=url, default=(i == 0))
     for i, (path, key, icon, url) in enumerate(PAGES)
 ])
 if folder_mode:
     st.rerun()
-app = state.get()
 state.apply(app, sidebar(app))
 lang = current_lang()
 shell.notices(app)

@@ -8,11 +8,12 @@ import csv
 import io
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from .config import Config, decode, encode
+from .config import Config, decode, encode, make_consistent
 from .datasets import Dataset
 from .optimizers import OptState
 from .session import Session, State, StepRecord
@@ -21,6 +22,7 @@ from .traces import frozen_copy
 FORMAT = "backprop-lab-run"
 VERSION = 1
 MAX_RUN_BYTES = 5_000_000
+MAX_INT_DIGITS = 18  # JSON integers longer than this are refused while parsing
 
 
 class RunFileError(ValueError):
@@ -99,13 +101,26 @@ def _reject_constant(name: str) -> float:
     raise RunFileError(f"The file contains {name}, which is not a finite number.")
 
 
+def _is_number(v: Any) -> bool:
+    return type(v) in (int, float)  # not bool, not str: a file must not smuggle "1.5" or true in
+
+
+def _shaped(value: Any, shape: tuple[int, ...]) -> bool:
+    """value is nested lists of exactly ``shape`` with JSON numbers (not strings, not booleans) at the leaves."""
+    if not shape:
+        return _is_number(value)
+    if not isinstance(value, list) or len(value) != shape[0]:
+        return False
+    if len(shape) == 1:
+        return all(map(_is_number, value))
+    return all(_shaped(v, shape[1:]) for v in value)
+
+
 def _matrix(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise RunFileError(f"{what} must be a list of numbers.") from None
-    if arr.shape != shape:
-        raise RunFileError(f"{what} has shape {arr.shape}, but this network needs {shape}.")
+    if not _shaped(value, shape):
+        need = " × ".join(map(str, shape))
+        raise RunFileError(f"{what} must be a list of numbers shaped {need}, as this network needs.")
+    arr = np.array(value, dtype=float)  # ints are at most MAX_INT_DIGITS long (parse_run): no overflow
     if not np.isfinite(arr).all():
         raise RunFileError(f"{what} contains a number that is not finite.")
     return arr
@@ -117,12 +132,18 @@ def _int(value: Any, what: str, lo: int = 0, hi: int = 10**9) -> int:
     return value
 
 
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:  # huge ints overflow floats (and Python refuses over 4300 digits)
+        raise RunFileError(f"The file contains a whole number with {len(text):,} digits; this is not a saved run.")
+    return int(text)
+
+
 def parse_run(data: bytes) -> dict[str, Any]:
     """Bytes -> the run's JSON object, checked for size, encoding, syntax and format marker."""
     if len(data) > MAX_RUN_BYTES:
         raise RunFileError(f"The file is {len(data):,} bytes; run files may be at most {MAX_RUN_BYTES:,} bytes.")
     try:
-        obj = json.loads(data.decode("utf-8-sig"), parse_constant=_reject_constant)
+        obj = json.loads(data.decode("utf-8-sig"), parse_constant=_reject_constant, parse_int=_parse_int)
     except UnicodeDecodeError:
         raise RunFileError("The file is not UTF-8 text; is it really a saved run (.json)?") from None
     except RecursionError:
@@ -132,7 +153,9 @@ def parse_run(data: bytes) -> dict[str, Any]:
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise RunFileError("This is not a Backprop Lab run file (the 'format' marker is missing).")
     if obj.get("version") != VERSION:
-        raise RunFileError(f"This run file has version {obj.get('version')!r}; this app reads version {VERSION}.")
+        version = repr(obj.get("version"))
+        version = version if len(version) <= 20 else version[:20] + "…"  # echo only a little of the file
+        raise RunFileError(f"This run file has version {version}; this app reads version {VERSION}.")
     return obj
 
 
@@ -142,18 +165,27 @@ def load_run(data: bytes, dataset: Dataset | None = None) -> Session:
     raw_cfg = obj.get("config")
     if not isinstance(raw_cfg, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw_cfg.items()):
         raise RunFileError("The run's 'config' must map setting names to text values.")
-    cfg, notices = decode(raw_cfg, Config())
-    if notices:
-        n = notices[0]
-        raise RunFileError(f"The run's setting '{n.key}' = '{n.given}' is not valid: expected {n.expected}.")
-    if raw_cfg.get("dataset") == "csv" and dataset is None:
-        raise RunFileError("This run trained on an uploaded CSV; upload that CSV first, then the run.")
-    try:
-        s = Session(cfg, dataset)
+    cfg = _config(raw_cfg, dataset)
+    try:  # built-in data is rebuilt from the config; only a CSV run uses the uploaded dataset
+        s = Session(cfg, dataset if cfg.dataset == "csv" else None)
     except ValueError as exc:
         raise RunFileError(f"The run's settings cannot be built: {exc}") from None
     _restore(s, obj)
     return s
+
+
+def _config(raw: dict[str, str], dataset: Dataset | None) -> Config:
+    """The run's Config; every setting must be valid as saved (nothing is silently repaired)."""
+    is_csv = raw.get("dataset") == "csv"  # not a URL value: the data itself cannot travel in the file
+    if is_csv and dataset is None:
+        raise RunFileError("This run trained on an uploaded CSV; upload that CSV first, then the run.")
+    cfg, notices = decode({k: v for k, v in raw.items() if not (is_csv and k == "dataset")}, Config())
+    if is_csv:
+        cfg, notices = make_consistent(replace(cfg, dataset="csv"), notices, task=dataset.task)
+    if notices:
+        n = notices[0]
+        raise RunFileError(f"The run's setting '{n.key}' = '{n.given}' is not valid: expected {n.expected}.")
+    return cfg
 
 
 def _restore(s: Session, obj: dict[str, Any]) -> None:
@@ -161,8 +193,9 @@ def _restore(s: Session, obj: dict[str, Any]) -> None:
     ws, bs = obj.get("weights"), obj.get("biases")
     if not isinstance(ws, list) or not isinstance(bs, list) or len(ws) != net.n_layers or len(bs) != net.n_layers:
         raise RunFileError(f"The run must hold {net.n_layers} weight and bias arrays for this network.")
-    weights = [_matrix(w, shape, f"Weights of layer {i + 1}") for i, (w, shape) in enumerate(zip(ws, net.spec.shapes))]
-    biases = [_matrix(b, (shape[1],), f"Biases of layer {i + 1}") for i, (b, shape) in enumerate(zip(bs, net.spec.shapes))]
+    shapes = net.spec.shapes
+    weights = [_matrix(w, shape, f"Weights of layer {i + 1}") for i, (w, shape) in enumerate(zip(ws, shapes))]
+    biases = [_matrix(b, (shape[1],), f"Biases of layer {i + 1}") for i, (b, shape) in enumerate(zip(bs, shapes))]
     new_net = net.with_params(weights, biases)
     it = _int(obj.get("iteration"), "iteration")
     epoch, pos = _int(obj.get("epoch"), "epoch"), _int(obj.get("pos"), "pos", 0, s.dataset.n_train)
@@ -170,7 +203,7 @@ def _restore(s: Session, obj: dict[str, Any]) -> None:
     if opt_name != s.settings.optimizer:
         raise RunFileError("The run's optimizer does not match its settings.")
     opt_state = _opt_state(obj.get("optimizer_state"), s, new_net)
-    rows = _history_rows(obj.get("history"), s)
+    rows = _history_rows(obj.get("history"), s, it)
     s.resume(State(it, epoch, pos, new_net, opt_state, opt_name), rows)
 
 
@@ -189,8 +222,9 @@ def _opt_state(raw: Any, s: Session, net) -> OptState:
     return OptState(t, tuple(slots))
 
 
-def _history_rows(raw: Any, s: Session) -> list[dict[str, float]]:
-    if not isinstance(raw, dict) or raw.get("columns") != list(s.history.columns) or not isinstance(raw.get("rows"), list):
+def _history_rows(raw: Any, s: Session, last: int) -> list[dict[str, float]]:
+    columns = list(s.history.columns)
+    if not isinstance(raw, dict) or raw.get("columns") != columns or not isinstance(raw.get("rows"), list):
         raise RunFileError("The run's history does not fit this network (columns differ).")
     rows = []
     for r in raw["rows"]:
@@ -205,4 +239,8 @@ def _history_rows(raw: Any, s: Session) -> list[dict[str, float]]:
             else:
                 raise RunFileError("History values must be finite numbers or null.")
         rows.append(dict(zip(s.history.columns, vals)))
+    its = [row["iteration"] for row in rows]
+    if (any(math.isnan(i) or i != int(i) for i in its) or any(b <= a for a, b in zip(its, its[1:]))
+            or (its and (its[0] < 1 or its[-1] > last))):
+        raise RunFileError("The run's history must list iterations in increasing order, up to the run's own.")
     return rows

@@ -44,7 +44,7 @@ def load_uploaded() -> None:
     try:
         new = runfile.load_run(up.getvalue(), app.csv)
     except runfile.RunFileError as exc:
-        st.session_state["save_error"] = f"{t('save.bad')}\n\n{exc}"
+        st.session_state["save_error"] = f"{t('save.bad')}\n\n{shell.plain_markdown(str(exc))}"
     else:
         app.session = new
         app.reseed_widgets = True

@@ -36,3 +36,12 @@ def test_the_two_setup_commands_are_there_and_ci_runs_the_test_command():
     assert "pytest" in run_tests and "requirements-dev.txt" in run_tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert run_tests in ci.splitlines()
+
+
+def test_every_setting_has_a_translated_description_matching_the_config_table():
+    from backprop_core.config import FIELDS
+    from ui.strings import STRINGS
+
+    for f in FIELDS:
+        en, zh = STRINGS[f"field.{f.name}"]
+        assert en == f.describe and zh

@@ -7,15 +7,17 @@ import streamlit as st
 import backprop_core as bp
 
 from .i18n import t
-from .strings import STRINGS
+from .shell import plain_markdown
 from .state import AppState
+from .strings import STRINGS
 
 
 def csv_error_text(exc: bp.CSVError) -> str:
-    """A translated headline for the failure, then the loader's specific English detail."""
-    key = f"csv.err.{exc.code}"
-    head = t(key) if key in STRINGS else t("csv.err.csv_error")
-    return f"{head}\n\n{exc}"
+    """A translated headline for the failure, then the loader's specific English detail (markdown-escaped:
+    it quotes the file's own column names and cells)."""
+    keys = (f"csv.err.{exc.code}", f"csv.err.{type(exc).code}", "csv.err.csv_error")  # most specific first
+    head = t(next(k for k in keys if k in STRINGS))
+    return f"{head}\n\n{plain_markdown(str(exc))}"
 
 
 def csv_controls(app: AppState) -> None:

@@ -6,8 +6,28 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from backprop_core.config import FIELD_BY_NAME, Notice
+
 from .i18n import t
+from .strings import STRINGS
 from .state import AppState, url_params
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&\"'=")
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` escaped so that st.error / st.markdown show it literally: user-supplied names inside a
+    message (CSV headers, run-file values) cannot become links, images, emphasis or LaTeX. (A bare
+    https://… or www.… may still be auto-linked, but such a link shows its own address.)"""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text).replace("\n", "  \n")
+
+
+def notice_text(n: Notice) -> str:
+    """One notice as plain text. The template is filled here: t()'s own first parameter is
+    called ``key``, so ``t("notice.item", key=...)`` would raise TypeError."""
+    field = f"field.{n.key}"
+    expected = t(field) if field in STRINGS and n.expected == FIELD_BY_NAME[n.key].describe else n.expected
+    return t("notice.item").format(key=n.key, given=n.given, expected=expected).replace("`", "")
 
 
 def notices(app: AppState) -> None:
@@ -20,10 +40,9 @@ def notices(app: AppState) -> None:
             if n.key == "dataset" and n.given == "csv":
                 st.markdown(t("notice.csv_link"))
             else:  # user text is shown as plain text inside the template, never as HTML
-                st.text(t("notice.item", key=n.key, given=n.given, expected=n.expected).replace("`", ""))
-        if st.button("OK", key="dismiss_notices"):
-            app.notices.clear()
-            st.rerun()
+                st.text(notice_text(n))
+        # a callback, not the return value: a click survives the rerun app.py may make first (ui/compat.py)
+        st.button("OK", key="dismiss_notices", on_click=app.notices.clear)
 
 
 def diverged(app: AppState) -> None:
@@ -43,6 +62,6 @@ def share_link(app: AppState, lang: str) -> str:
 
 
 def share_box(app: AppState, lang: str) -> None:
-    with st.sidebar.popover(t("sb.share"), help=t("sb.share.help"), use_container_width=True):
+    with st.sidebar.popover(t("sb.share"), help=t("sb.share.help"), width="stretch"):
         st.code(share_link(app, lang), language=None, wrap_lines=True)
         st.caption(t("sb.share.caption"))

@@ -13,6 +13,7 @@ from .state import AppState
 
 W = "w_"  # prefix of every sidebar widget key
 LR_OPTIONS = tuple(sorted({float(f"{m}e{d}") for d in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0}))
+BETA_OPTIONS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999)
 CUSTOM = "custom"
 EDIT = {"on_change": None}  # filled below: every hand edit marks the run as no longer a preset
 PENDING = "_preset_pending"
@@ -28,7 +29,6 @@ def snap_lr(lr: float) -> float:
 def seed_widgets(cfg: Config, force: bool = False) -> None:
     """Put a Config's values into the widget keys (first run, preset chosen, run uploaded)."""
     values = {f"{W}{name}": getattr(cfg, name) for name in Config.__dataclass_fields__}
-    values[f"{W}lr"] = snap_lr(cfg.lr)
     values[f"{W}n_hidden"] = len(cfg.hidden)
     for i, width in enumerate(cfg.hidden):
         values[f"{W}hidden_{i}"] = width
@@ -119,40 +119,34 @@ def _network_section(n_outputs: int) -> dict:
     return out
 
 
+def _with(options: tuple, name: str) -> tuple:
+    """The usual choices plus the value this run has (a link may carry any valid value, and the
+    slider must show it as it is, or the link would stop reproducing the run)."""
+    current = st.session_state.get(f"{W}{name}")
+    return tuple(sorted(set(options) | ({current} if isinstance(current, (int, float)) else set())))
+
+
+def _number(label: str, name: str, options: tuple, **kw):
+    return st.select_slider(label, _with(options, name), key=f"{W}{name}", **EDIT, format_func=lambda v: f"{v:g}",
+                            **kw)
+
+
 def _training_section() -> dict:
     T = bound()
     out = {"optimizer": _select("optimizer", tuple(bp.OPTIMIZERS), "sb.optimizer", "opt")}
-    _fix_choice(f"{W}lr", LR_OPTIONS)
-    out["lr"] = st.select_slider(
-        t("sb.lr"), LR_OPTIONS, key=f"{W}lr", **EDIT, format_func=lambda v: f"{v:g}", help=t("sb.lr.help")
-    )
+    out["lr"] = _number(t("sb.lr"), "lr", LR_OPTIONS, help=t("sb.lr.help"))
     if out["optimizer"] == "momentum":
-        out["beta"] = st.slider("β", 0.0, 0.99, step=0.01, key=f"{W}beta", **EDIT, help=t("sb.beta.help"))
+        out["beta"] = _number("β", "beta", BETA_OPTIONS, help=t("sb.beta.help"))
     if out["optimizer"] == "adam":
-        out["beta1"] = st.slider("β₁", 0.0, 0.99, step=0.01, key=f"{W}beta1", **EDIT)
-        out["beta2"] = st.select_slider("β₂", (0.9, 0.99, 0.995, 0.999, 0.9999), key=f"{W}beta2", **EDIT)
-    out["batch"] = st.radio(
-        t("sb.batch"),
-        BATCH_MODES,
-        key=f"{W}batch",
-        **EDIT,
-        format_func=lambda o: T(f"batch.{o}"),
-        horizontal=True,
-        help=t("sb.batch.help"),
-    )
+        out["beta1"] = _number("β₁", "beta1", BETA_OPTIONS)
+        out["beta2"] = _number("β₂", "beta2", (0.9, 0.99, 0.995, 0.999, 0.9999))
+    out["batch"] = st.radio(t("sb.batch"), BATCH_MODES, key=f"{W}batch", **EDIT, horizontal=True,
+                            format_func=lambda o: T(f"batch.{o}"), help=t("sb.batch.help"))
     if out["batch"] == "mini":
-        out["batch_size"] = st.select_slider(
-            t("sb.batch_size"), (2, 4, 8, 16, 32, 64, 128, 256), key=f"{W}batch_size", **EDIT
-        )
+        out["batch_size"] = _number(t("sb.batch_size"), "batch_size", (2, 4, 8, 16, 32, 64, 128, 256))
     out["reg"] = _select("reg", bp.REGULARIZATIONS, "sb.reg", "reg")
     if out["reg"] != "none":
-        out["reg_rate"] = st.select_slider(
-            t("sb.reg_rate"),
-            (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1),
-            key=f"{W}reg_rate",
-            **EDIT,
-            format_func=lambda v: f"{v:g}",
-        )
+        out["reg_rate"] = _number(t("sb.reg_rate"), "reg_rate", (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1))
     return out
 
 

@@ -12,12 +12,14 @@ import streamlit as st
 
 import backprop_core as bp
 from backprop_core.config import Notice, decode, encode, make_consistent, parse_step
+from backprop_core.session import batch_size_of, settings_of
 
 from .i18n import LANGS
 
 KEY = "_backprop_lab"
 # Replaying a shared link is capped by work, not only by count: iterations x parameters x samples.
-MAX_REPLAY_WORK = 2e10
+REPLAY_OVERHEAD = 4e5  # multiply-adds worth of per-iteration bookkeeping (about 0.4 ms here)
+MAX_REPLAY_WORK = 8e9  # about 8 s of NumPy on these machines, paid once per distinct link (cached)
 
 
 @dataclass
@@ -38,20 +40,40 @@ class AppState:
         return self.session.config
 
 
-def replay_cap(cfg: bp.Config, ds: bp.Dataset) -> int:
-    """How many iterations a link may replay for this network and data (keeps the first open fast)."""
+def replay_cost(cfg: bp.Config, ds: bp.Dataset) -> float:
+    """Work of one iteration in multiply-adds: forward, backward and update over the batch, plus the
+    bookkeeping every iteration pays whatever its size."""
     sizes = (ds.n_features, *cfg.hidden, ds.n_outputs)
-    per_iter = sum(a * b for a, b in zip(sizes, sizes[1:])) * max(1, ds.n_train) * 6
-    return int(max(50, min(bp.config.MAX_STEP, MAX_REPLAY_WORK / 1e3 / max(per_iter, 1) * 1e3)))
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    batch = batch_size_of(settings_of(cfg), max(1, ds.n_train))
+    return 6.0 * weights * batch + REPLAY_OVERHEAD
+
+
+def replay_cap(cfg: bp.Config, ds: bp.Dataset) -> int:
+    """How many iterations a link may replay for this network and data (keeps the first open fast).
+    At least one, never more than the budget: a floor above 1 would let a link to a huge network
+    replay many times the budget."""
+    return int(max(1, min(bp.config.MAX_STEP, MAX_REPLAY_WORK // replay_cost(cfg, ds))))
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _replayed(link: tuple[tuple[str, str], ...], k: int) -> bp.Session:
+    """The run a link names, replayed once per server and shared: 40 students opening the teacher's
+    link pay for one replay. Never handed out itself: callers take a clone."""
+    cfg, _ = decode(dict(link))
+    session = bp.Session(cfg)
+    session.run(k)
+    return session
 
 
 def from_url(params: dict) -> tuple[AppState, str]:
     """A fresh AppState from the address bar: config, language and step, each validated."""
     cfg, notices = decode(params)
     lang = params.get("lang", "en")
-    lang = lang if lang in LANGS else "en"
-    if "lang" in params and params.get("lang") not in LANGS:
-        notices.append(Notice("lang", str(params.get("lang"))[:40], "en or zh"))
+    lang = lang[-1] if isinstance(lang, (list, tuple)) and lang else lang  # a repeated key: the last wins
+    if lang not in LANGS:
+        notices.append(Notice("lang", str(lang)[:40], "en or zh"))
+        lang = "en"
     try:
         session = bp.Session(cfg)
     except (ValueError, KeyError) as exc:  # a combination the table could not rule out
@@ -64,7 +86,8 @@ def from_url(params: dict) -> tuple[AppState, str]:
     if k > cap:
         notices.append(Notice("step", str(k), f"at most {cap} for this network: replayed to {cap}"))
         k = cap
-    session.run(k)
+    if k:
+        session = _replayed(tuple(sorted(encode(session.config).items())), k).clone()
     return AppState(session=session, notices=notices), lang
 
 

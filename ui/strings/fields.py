@@ -1,0 +1,28 @@
+"""What each setting accepts, for notices about values a link carried (English mirrors config.FIELDS)."""
+
+STRINGS = {
+    "field.dataset": ("one of xor, xor_cloud, and, or, moons, circles, spirals, blobs, sine, digits, worked",
+                      "xor、xor_cloud、and、or、moons、circles、spirals、blobs、sine、digits、worked 之一"),
+    "field.n_samples": ("a whole number from 20 to 2000", "20 到 2000 之间的整数"),
+    "field.noise": ("a number from 0 to 1", "0 到 1 之间的数"),
+    "field.test_ratio": ("a number from 0 to 0.5", "0 到 0.5 之间的数"),
+    "field.standardize": ("true or false", "true 或 false"),
+    "field.hidden": ("up to 6 widths of 1..256 joined by '-'", "最多 6 个 1..256 的宽度，用 '-' 连接"),
+    "field.hidden_act": ("one of sigmoid, tanh, relu, leaky_relu, linear", "sigmoid、tanh、relu、leaky_relu、linear 之一"),
+    "field.output_act": ("one of sigmoid, tanh, relu, leaky_relu, linear, softmax",
+                         "sigmoid、tanh、relu、leaky_relu、linear、softmax 之一"),
+    "field.loss": ("one of mse, bce, ce", "mse、bce、ce 之一"),
+    "field.optimizer": ("one of sgd, momentum, adam", "sgd、momentum、adam 之一"),
+    "field.lr": ("a number from 0.00001 to 10", "0.00001 到 10 之间的数"),
+    "field.beta": ("a number from 0 to 0.999", "0 到 0.999 之间的数"),
+    "field.beta1": ("a number from 0 to 0.999", "0 到 0.999 之间的数"),
+    "field.beta2": ("a number from 0 to 0.99999", "0 到 0.99999 之间的数"),
+    "field.eps": ("a number from 1e-12 to 0.01", "1e-12 到 0.01 之间的数"),
+    "field.batch": ("one of full, mini, single", "full、mini、single 之一"),
+    "field.batch_size": ("a whole number from 1 to 1024", "1 到 1024 之间的整数"),
+    "field.reg": ("one of none, l2, l1", "none、l2、l1 之一"),
+    "field.reg_rate": ("a number from 0 to 1", "0 到 1 之间的数"),
+    "field.init": ("one of xavier, he, uniform, zeros, worked", "xavier、he、uniform、zeros、worked 之一"),
+    "field.train_biases": ("true or false", "true 或 false"),
+    "field.seed": ("a whole number from 0 to 2147483647", "0 到 2147483647 之间的整数"),
+}
