@@ -17,12 +17,13 @@ them so nothing appears before its phase.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_core.activations import LEAKY_SLOPE
+from backprop_core.activations import ACTIVATIONS, LEAKY_SLOPE
 from backprop_core.losses import LOSSES
 
 Array = np.ndarray
@@ -511,3 +512,239 @@ def table_rows(record, phase, sample: int | None) -> list[dict[str, float | int 
                 row["dL_da"], row["dL_dz"] = _num(lb.dA[s, j]), _num(lb.dZ[s, j])
         rows.append(row)
     return rows
+
+
+# -- the chain rule for one parameter (the Chain-rule page) ------------------------------------------
+CHAIN_TERMS = 10  # sums with up to this many terms are written out in full
+CHAIN_ROW = 3  # at most this many terms per row when a written-out sum wraps
+CHAIN_WIDTH = 52  # about this many visible characters per row (fewer terms per row when they are wide)
+
+
+@dataclass(frozen=True)
+class ChainLatex:
+    """LaTeX blocks for one weight or bias of one record, each a tuple of ``st.latex`` lines.
+
+    rule: the chain rule in symbols; sample: the per-sample factors for one row of the batch;
+    batch: the gradient, a sum over the batch; update: the optimizer's step; result: two lines, the
+    gradient and old -> new value, at ``result_digits`` significant digits.
+    """
+
+    rule: tuple[str, ...]
+    sample: tuple[str, ...]
+    batch: tuple[str, ...]
+    update: tuple[str, ...]
+    result: tuple[str, str]
+
+
+def visible_len(tex: str) -> int:
+    """Roughly how many characters a LaTeX snippet of numbers shows (commands and braces dropped)."""
+    s = tex.replace(r"\times10^", "x10").replace(r"\cdot", ".")
+    s = re.sub(r"\\[a-zA-Z]+", "", s)
+    return len(re.sub(r"[{}()\s]", "", s)) + s.count("(")
+
+
+def wrapped_sum(parts: Sequence[str], lab: Mapping[str, str], limit: int = CHAIN_TERMS,
+                per_row: int = CHAIN_ROW, width: int = CHAIN_WIDTH) -> list[str]:
+    """A sum as rows of at most ``per_row`` terms and about ``width`` visible characters (rows after
+    the first start with ``+``). More than ``limit`` terms: the first three, ``\\cdots`` labelled
+    with how many are left out, and the last one."""
+    n = len(parts)
+    if n > limit:
+        more = r"\underbrace{\cdots}_{" + _text(lab["more_terms"].format(n=n - 4)) + "}"
+        shown = [*parts[:3], more, parts[n - 1]]
+        widest = max(visible_len(p) for p in (*parts[:3], parts[n - 1]))
+    else:
+        shown = list(parts)
+        widest = max((visible_len(p) for p in shown), default=1)
+    per_row = max(1, min(per_row, width // max(widest + 3, 1)))
+    rows = [" + ".join(shown[r:r + per_row]) for r in range(0, len(shown), per_row)]
+    return [rows[0]] + ["+ " + r for r in rows[1:]]
+
+
+def derivation(lhs: str, *steps: str | Sequence[str], value: float, digits: int) -> str:
+    """An aligned block ``lhs = step_1 \\ = step_2 ... = value``, one step per row; a step given as
+    rows (from ``wrapped_sum``) continues over several rows, and the value then gets its own row."""
+    rows: list[str] = []
+    for step in steps:
+        parts = [step] if isinstance(step, str) else list(step)
+        rows.append("&= " + parts[0])
+        rows += [r"&\quad " + p for p in parts[1:]]
+    v = fmt(value, digits, latex=True)
+    last = steps[-1] if steps else ""
+    if steps and (isinstance(last, str) or len(last) == 1):
+        rows[-1] += " = " + v
+    else:
+        rows.append("&= " + v)
+    return r"\begin{aligned}" + lhs + " " + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def _at(s: int) -> str:
+    """The per-sample marker ``|_{s=3}`` (1-based)."""
+    return rf"\Big|_{{s={s + 1}}}"
+
+
+def _chain_syms(layer: int, kind: str, i: int, j: int) -> dict[str, str]:
+    lw = layer + 1
+    return {"a": f"a^{{({lw})}}{_sub(j)}", "z": f"z^{{({lw})}}{_sub(j)}",
+            "p": f"W^{{({lw})}}{_sub(i, j)}" if kind == "W" else f"b^{{({lw})}}{_sub(j)}",
+            "prev": f"a^{{({lw - 1})}}{_sub(i)}" if layer else f"x{_sub(i)}", "next_z": f"z^{{({lw + 1})}}_k",
+            "next_w": f"W^{{({lw + 1})}}{_isub(j, 'k', first=False)}"}
+
+
+def _is_fused(record, layer: int) -> bool:
+    last = layer == len(record.forward.layers) - 1
+    return last and LOSSES[record.settings.loss].fused_output == record.settings.activations[layer]
+
+
+def chain_rule_latex(record, layer: int, kind: str, i: int, j: int) -> tuple[str, ...]:
+    """The chain rule for W[layer][i, j] (kind "W") or b[layer][j] (kind "b") in symbols: what each
+    factor is, and for a hidden layer the sum over the next layer's units."""
+    y = _chain_syms(layer, kind, i, j)
+    hidden = layer < len(record.forward.layers) - 1
+    act = record.settings.activations[layer]
+    dz_dp = y["prev"] if kind == "W" else "1"
+    if hidden:
+        dl_da = rf"\sum_k {_d('L', y['next_z'])}\,{y['next_w']}"
+    else:
+        dl_da = {"mse": r"\frac{a - y}{n}", "bce": r"\frac{a - y}{n\,a(1-a)}"}.get(record.settings.loss,
+                                                                                r"-\frac{y}{n\,a}")
+    if _is_fused(record, layer):
+        core = rf"\underbrace{{{_d('L', y['z'])}}}_{{\textstyle (a - y)/n}}"
+    else:
+        da_dz = f"f'({y['z']})" if ACTIVATIONS[act].elementwise else r"\mathrm{softmax}'"
+        core = (rf"\underbrace{{{_d('L', y['a'])}}}_{{\textstyle {dl_da}}}\,"
+                rf"\underbrace{{{_d(y['a'], y['z'])}}}_{{\textstyle {da_dz}}}")
+    chain = rf"{core}\,\underbrace{{{_d(y['z'], y['p'])}}}_{{\textstyle {dz_dp}}}"
+    lines = [rf"{_d('L', y['p'])} = \sum_{{s=1}}^{{n}} \left[{chain}\right]_s" + _penalty_sym(record, kind, i, j)]
+    return tuple(lines)
+
+
+def _penalty_sym(record, kind: str, i: int, j: int) -> str:
+    st = record.settings
+    if kind != "W" or st.regularization == "none" or st.reg_rate <= 0:
+        return ""
+    return rf" + \lambda W{_sub(i, j)}" if st.regularization == "l2" else rf" + \lambda\,\mathrm{{sign}}(W{_sub(i, j)})"
+
+
+def _chain_dA(record, layer: int, j: int, s: int, y: dict[str, str], digits: int,
+              lab: Mapping[str, str]) -> str:
+    """dL/da_j for sample s: the loss's derivative (output layer) or the sum over the next layer."""
+    lb = record.backward.layers[layer]
+    lhs = _d("L", y["a"]) + _at(s)
+    value = float(lb.dA[s, j])
+    if layer < len(record.forward.layers) - 1:
+        dz_next = record.backward.layers[layer + 1].dZ[s]
+        w_next = record.update.old_weights[layer + 1][j]
+        parts = _Each(lambda d, w: f"{term(d, digits)}\\cdot{term(w, digits)}", dz_next, w_next)
+        sym = rf"\sum_{{k=1}}^{{{len(dz_next)}}} {_d('L', y['next_z'])}\,{y['next_w']}"
+        return derivation(lhs, sym, wrapped_sum(parts, lab), value=value, digits=digits)
+    a, t = float(record.forward.output[s, j]), float(record.Y[s, j])
+    an, tn, n = fmt(a, digits, latex=True), term(t, digits), record.forward.x.shape[0]
+    name = record.settings.loss
+    if name == "mse":
+        return derivation(lhs, r"\frac{a - y}{n}", rf"\frac{{{an} - {tn}}}{{{n}}}", value=value, digits=digits)
+    if name == "bce":
+        return derivation(lhs, r"\frac{a - y}{n\,a(1-a)}", rf"\frac{{{an} - {tn}}}{{{n}\cdot{an}\,(1 - {an})}}",
+                          value=value, digits=digits)
+    return derivation(lhs, r"-\frac{y}{n\,a}", rf"-\frac{{{tn}}}{{{n}\cdot{an}}}", value=value, digits=digits)
+
+
+def _chain_dZ(record, layer: int, j: int, s: int, y: dict[str, str], digits: int,
+              lab: Mapping[str, str]) -> list[str]:
+    """da/dz and dL/dz for sample s (fused losses: dL/dz directly; softmax: its Jacobian product)."""
+    lf, lb = record.forward.layers[layer], record.backward.layers[layer]
+    act = record.settings.activations[layer]
+    at = _at(s)
+    dz = float(lb.dZ[s, j])
+    if _is_fused(record, layer):
+        n = record.forward.x.shape[0]
+        an, tn = fmt(float(lf.a[s, j]), digits, latex=True), term(float(record.Y[s, j]), digits)
+        note = lab["fused"].format(act=act, loss=record.settings.loss.upper())
+        return [derivation(_d("L", y["z"]) + at, r"\frac{a - y}{n}", rf"\frac{{{an} - {tn}}}{{{n}}}",
+                           value=dz, digits=digits), _text(note)]
+    if not ACTIVATIONS[act].elementwise:  # softmax: the Jacobian-vector product of the Step page
+        return _dZ_lines(record, layer, j, s, digits, lab)
+    a, z = float(lf.a[s, j]), float(lf.z[s, j])
+    d = float(ACTIVATIONS[act].derivative(lf.z[s:s + 1, j:j + 1], lf.a[s:s + 1, j:j + 1])[0, 0])
+    sym, nums = _derivative(act, a, z, digits, lab)
+    sym = sym.replace("f'(z)", f"f'({y['z']})")
+    line_d = derivation(_d(y["a"], y["z"]) + at, sym, nums, value=d, digits=digits)
+    prod = rf"{term(float(lb.dA[s, j]), digits)}\cdot{term(d, digits)}"
+    line_z = derivation(_d("L", y["z"]) + at, rf"{_d('L', y['a'])}\,{_d(y['a'], y['z'])}", prod,
+                        value=dz, digits=digits)
+    return [line_d, line_z]
+
+
+def chain_sample_latex(record, layer: int, kind: str, i: int, j: int, sample: int = 0, *,
+                       labels: Mapping[str, str] | None = None, digits: int = 4) -> tuple[str, ...]:
+    """Every factor of the chain for one row ``sample`` of the batch, with the record's numbers, ending
+    with that sample's term of the gradient: dL/dz_j * dz_j/dp."""
+    lab = _labels(labels)
+    s = clamp_sample(record, sample)
+    y = _chain_syms(layer, kind, i, j)
+    lines = [] if _is_fused(record, layer) else [_chain_dA(record, layer, j, s, y, digits, lab)]
+    lines += _chain_dZ(record, layer, j, s, y, digits, lab)
+    dz = float(record.backward.layers[layer].dZ[s, j])
+    at = _at(s)
+    if kind == "W":
+        ap = float(_a_prev(record, layer)[s, i])
+        lines.append(derivation(_d(y["z"], y["p"]) + at, y["prev"], value=ap, digits=digits))
+        term_value, nums = dz * ap, rf"{term(dz, digits)}\cdot{term(ap, digits)}"
+    else:
+        lines.append(rf"{_d(y['z'], y['p'])} = 1")
+        term_value, nums = dz, rf"{term(dz, digits)}\cdot 1"
+    lhs = rf"{_d('L', y['z'])}\,{_d(y['z'], y['p'])}" + at
+    lines.append(derivation(lhs, nums, value=term_value, digits=digits))
+    return tuple(lines)
+
+
+def chain_batch_latex(record, layer: int, kind: str, i: int, j: int, *,
+                      labels: Mapping[str, str] | None = None, digits: int = 4) -> tuple[str, ...]:
+    """The gradient: each sample's term summed over the batch (plus the penalty's gradient for a
+    regularised weight), ending with the core's dW[i, j] or db[j]."""
+    lab = _labels(labels)
+    y = _chain_syms(layer, kind, i, j)
+    lb = record.backward.layers[layer]
+    dz = lb.dZ[:, j]
+    n = len(dz)
+    dzs = _d("L", y["z"]) + r"\Big|_s"
+    if kind == "b":
+        parts = _Each(lambda d: term(d, digits), dz)
+        steps = (rf"\sum_{{s=1}}^{{{n}}} {dzs}",) + ((wrapped_sum(parts, lab),) if n > 1 else ())
+        return (derivation(_d("L", y["p"]), *steps, value=float(lb.db[j]), digits=digits),)
+    ap = _a_prev(record, layer)[:, i]
+    parts = _Each(lambda d, a: f"{term(d, digits)}\\cdot{term(a, digits)}", dz, ap)
+    rows = wrapped_sum(parts, lab)
+    sym = rf"\sum_{{s=1}}^{{{n}}} {dzs}\,{y['prev']}\Big|_s" + _penalty_sym(record, kind, i, j)
+    st = record.settings
+    if _penalty_sym(record, kind, i, j):
+        w = float(record.update.old_weights[layer][i, j])
+        pen = w if st.regularization == "l2" else float(np.sign(w))
+        rows[-1] += rf" + {fmt(st.reg_rate, digits, latex=True)}\cdot{term(pen, digits)}"
+    return (derivation(_d("L", y["p"]), sym, rows, value=float(lb.dW[i, j]), digits=digits),)
+
+
+def chain_result_latex(record, layer: int, kind: str, i: int, j: int, digits: int = 8) -> tuple[str, str]:
+    """(``dL/dp = g``, ``p: old -> new``) at ``digits`` significant digits (the core's numbers)."""
+    y = _chain_syms(layer, kind, i, j)
+    u = record.update
+    if kind == "W":
+        g, old, new = u.grad_weights[layer][i, j], u.old_weights[layer][i, j], u.new_weights[layer][i, j]
+    else:
+        g, old, new = u.grad_biases[layer][j], u.old_biases[layer][j], u.new_biases[layer][j]
+    g, old, new = (fmt(float(v), digits, latex=True) for v in (g, old, new))
+    return rf"{_d('L', y['p'])} = {g}", rf"{y['p']}:\; {old} \;\longrightarrow\; {new}"
+
+
+def chain_latex(record, layer: int, kind: str, i: int, j: int, sample: int = 0, *,
+                labels: Mapping[str, str] | None = None, digits: int = 4, result_digits: int = 8) -> ChainLatex:
+    """All blocks for W[layer][i, j] (kind "W") or b[layer][j] (kind "b", ``i`` ignored), 0-based."""
+    if kind not in ("W", "b"):
+        raise ValueError(f"kind must be 'W' or 'b', got {kind!r}.")
+    return ChainLatex(
+        rule=chain_rule_latex(record, layer, kind, i, j),
+        sample=chain_sample_latex(record, layer, kind, i, j, sample, labels=labels, digits=digits),
+        batch=chain_batch_latex(record, layer, kind, i, j, labels=labels, digits=digits),
+        update=update_latex(record, layer, i if kind == "W" else None, j, labels=labels, digits=digits),
+        result=chain_result_latex(record, layer, kind, i, j, result_digits),
+    )
