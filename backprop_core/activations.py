@@ -14,8 +14,9 @@ Array = np.ndarray
 class Activation:
     """f maps z -> a; ``backward(z, a, dA)`` returns dZ = dL/dz given dA = dL/da.
 
-    ``derivative(z, a)`` is the elementwise f'(z) (for softmax: the diagonal s(1-s), shown for
-    teaching only; its backward uses the full Jacobian-vector product).
+    ``derivative(z, a)`` is the elementwise f'(z) as a new array of z's shape (backward multiplies it
+    by dA in place); for softmax it is the diagonal s(1-s), shown for teaching only, and its backward
+    uses the full Jacobian-vector product.
     """
 
     name: str
@@ -29,24 +30,29 @@ class Activation:
     def backward(self, z: Array, a: Array, dA: Array) -> Array:
         """dZ (n, k) from dA (n, k); elementwise activations multiply by f'(z)."""
         if self.elementwise:
-            return np.multiply(dA, self.derivative(z, a))
+            d = self.derivative(z, a)  # a new array: it becomes dZ, saving a pass and an allocation
+            d *= dA
+            return d
         return _softmax_backward(a, dA)
 
 
 def _sigmoid(z: Array) -> Array:
-    # exp(-z) may overflow to inf for z < -709; 1/(1+inf) = 0 is the right limit.
-    with np.errstate(over="ignore"):
-        out = np.exp(-z)
+    out = np.negative(z)  # one fresh array, then everything in place
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z < -709; 1/(1+inf) = 0 is the right limit
+        np.exp(out, out=out)
     out += 1.0
-    return np.reciprocal(out, out=out)
+    return np.divide(1.0, out, out=out)  # faster than np.reciprocal, same bits
 
 
 def _sigmoid_d(z: Array, a: Array) -> Array:
-    return a * (1.0 - a)
+    d = 1.0 - a
+    d *= a
+    return d
 
 
 def _tanh_d(z: Array, a: Array) -> Array:
-    return 1.0 - a * a
+    d = a * a
+    return np.subtract(1.0, d, out=d)
 
 
 def _relu(z: Array) -> Array:

@@ -168,21 +168,34 @@ def decode(params: Mapping[str, Any], base: Config | None = None) -> tuple[Confi
     return make_consistent(cfg, notices)
 
 
-def make_consistent(cfg: Config, notices: list[Notice] | None = None) -> tuple[Config, list[Notice]]:
+def make_consistent(cfg: Config, notices: list[Notice] | None = None,
+                    task: str | None = None) -> tuple[Config, list[Notice]]:
     """Repair combinations that cannot run (a loss that does not fit the output activation,
-    the worked weights on another shape), saying what was changed."""
+    the worked weights on another shape), saying what was changed. ``task`` overrides the
+    registry's (for uploaded data)."""
     notices = list(notices or [])
+    task = task or (DATASETS[cfg.dataset].task if cfg.dataset in DATASETS else None)
+    if cfg.output_act == "softmax" and task in ("binary", "regression") and cfg.dataset != "worked":
+        act = "sigmoid" if task == "binary" else "linear"  # softmax of one output is always 1: nothing to learn
+        notices.append(Notice("output_act", "softmax", f"not softmax for a single output: {act} was used"))
+        cfg = replace(cfg, output_act=act)
     if cfg.loss not in losses_for(cfg.output_act):
         fixed = losses_for(cfg.output_act)[0]
         notices.append(Notice("loss", cfg.loss, f"a loss that fits output {cfg.output_act}: {fixed} was used"))
         cfg = replace(cfg, loss=fixed)
-    task = DATASETS[cfg.dataset].task if cfg.dataset in DATASETS else None
     if task == "regression" and cfg.loss != "mse":
         notices.append(Notice("loss", cfg.loss, "mse for a regression target, with a linear output"))
-        cfg = replace(cfg, loss="mse", output_act="linear" if cfg.dataset != "worked" else cfg.output_act)
+        act = "linear" if cfg.dataset != "worked" else cfg.output_act
+        if act != cfg.output_act:  # name every key that was changed, not only the loss
+            notices.append(Notice("output_act", cfg.output_act, "linear for a regression target: linear was used"))
+        cfg = replace(cfg, loss="mse", output_act=act)
     if cfg.init == "worked" and (cfg.dataset != "worked" or cfg.hidden != (2,)):
         notices.append(Notice("init", "worked", "the worked weights need the worked dataset and 2-2-2: xavier used"))
         cfg = replace(cfg, init="xavier")
+    n_digits = DATASETS["digits"].n_samples  # the bundled set has no more images than this
+    if cfg.dataset == "digits" and cfg.n_samples > n_digits:
+        notices.append(Notice("n_samples", str(cfg.n_samples), f"at most {n_digits} for digits: {n_digits} used"))
+        cfg = replace(cfg, n_samples=n_digits)
     return cfg, notices
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import LOSSES, check_pair
-from .traces import BackwardTrace, ForwardTrace, LayerBackward, LayerForward, frozen, frozen_copy
+from .traces import BackwardTrace, ForwardTrace, LayerBackward, LayerForward, frozen_copy
 
 Array = np.ndarray
 
@@ -46,11 +47,11 @@ class NetworkSpec:
         if not (np.isfinite(self.reg_rate) and self.reg_rate >= 0):
             raise ValueError("reg_rate must be a finite number >= 0.")
 
-    @property
+    @cached_property  # computed once per spec: the training loop asks for it every iteration
     def shapes(self) -> tuple[tuple[int, int], ...]:
         return tuple((self.sizes[i], self.sizes[i + 1]) for i in range(len(self.sizes) - 1))
 
-    @property
+    @cached_property
     def n_params(self) -> int:
         return sum(i * o + o for i, o in self.shapes)
 
@@ -76,13 +77,14 @@ def init_params(spec: NetworkSpec, init: str, seed: int) -> tuple[list[Array], l
     return weights, biases
 
 
-def _adopt(arr: Array) -> Array:
-    """Freeze an array the caller hands over (read-only already, or fresh float64): no copy."""
-    if arr.dtype != np.float64:
-        return frozen_copy(arr)
-    if arr.flags.writeable:
-        arr.setflags(write=False)
-    return arr
+def _owns_its_data(arr: Array) -> bool:
+    """True when nothing else can write arr's memory: it owns it, or sits on immutable bytes."""
+    base = arr.base
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return base is None or isinstance(base, bytes)
 
 
 class Network:
@@ -114,19 +116,29 @@ class Network:
 
     def _set(self, spec: NetworkSpec, weights: Sequence[Array], biases: Sequence[Array],
              owned: bool = False) -> None:
+        if owned:  # float64 arrays of the right shapes that no one else writes (optimizers, with_spec)
+            ws, bs = tuple(weights), tuple(biases)
+            for arr in ws + bs:
+                arr.setflags(False)  # write=False (positional: a third of the keyword call's cost)
+        else:
+            ws, bs = self._checked(spec, weights, biases)
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "weights", ws)
+        object.__setattr__(self, "biases", bs)
+
+    @staticmethod
+    def _checked(spec: NetworkSpec, weights: Sequence[Array], biases: Sequence[Array]) -> tuple[tuple, tuple]:
+        """Read-only float64 copies of the caller's arrays, after checking their shapes."""
         if len(weights) != len(spec.shapes) or len(biases) != len(spec.shapes):
             raise ValueError(f"Expected {len(spec.shapes)} weight and bias arrays.")
-        keep = _adopt if owned else frozen_copy
         ws, bs = [], []
         for (n_in, n_out), w, b in zip(spec.shapes, weights, biases):
-            w, b = keep(w), keep(b)
+            w, b = frozen_copy(w), frozen_copy(b)
             if w.shape != (n_in, n_out) or b.shape != (n_out,):
                 raise ValueError(f"Layer shapes must be W {(n_in, n_out)}, b {(n_out,)}; got {w.shape}, {b.shape}.")
             ws.append(w)
             bs.append(b)
-        object.__setattr__(self, "spec", spec)
-        object.__setattr__(self, "weights", tuple(ws))
-        object.__setattr__(self, "biases", tuple(bs))
+        return tuple(ws), tuple(bs)
 
     def __setattr__(self, name, value):  # noqa: ANN001
         raise AttributeError("Network is immutable; use with_params or with_spec.")
@@ -153,7 +165,7 @@ class Network:
 
     @property
     def n_layers(self) -> int:
-        return len(self.spec.shapes)
+        return len(self.weights)
 
     def __repr__(self) -> str:
         return f"Network({list(self.sizes)}, activations={list(self.activations)}, loss={self.loss!r})"
@@ -197,18 +209,21 @@ class Network:
 
     # -- the math ------------------------------------------------------------------------------
     def forward(self, X: Array) -> ForwardTrace:
-        """X (n, n_in) -> trace with z, a (n, n_out) per layer."""
+        """X (n, n_in) -> trace with z, a (n, n_out) per layer. A read-only float64 X (a Dataset's
+        arrays) is kept as is; anything the caller could still write to is copied first."""
         a = np.asarray(X, dtype=float)
-        if a.ndim != 2 or a.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.sizes[0]}), got {a.shape}.")
-        x = frozen_copy(a)
+        if a.ndim != 2 or a.shape[1] != self.spec.sizes[0]:
+            raise ValueError(f"X must have shape (n, {self.spec.sizes[0]}), got {a.shape}.")
+        x = frozen_copy(a) if a.flags.writeable or not _owns_its_data(a) else a
         layers = []
         a = x
-        for w, b, name in zip(self.weights, self.biases, self.activations):
+        for w, b, name in zip(self.weights, self.biases, self.spec.activations):
             z = a @ w
             z += b
             a = ACTIVATIONS[name].f(z)
-            layers.append(LayerForward(frozen(z), frozen(a)))
+            z.setflags(False)  # write=False: the trace is read-only (positional, cheaper than keyword)
+            a.setflags(False)
+            layers.append(LayerForward(z, a))
         return ForwardTrace(x, tuple(layers))
 
     def penalty(self) -> float:
@@ -234,28 +249,33 @@ class Network:
         out = fwd.output
         if y.shape != out.shape:
             raise ValueError(f"Y must have shape {out.shape}, got {y.shape}.")
-        loss = LOSSES[self.loss]
+        spec = self.spec
+        loss = LOSSES[spec.loss]
         data_loss = loss.value(out, y)
         penalty = self.penalty()
         dA = loss.grad(out, y)
+        regularized = spec.regularization != "none"
         records: list[LayerBackward] = []
-        for li in range(self.n_layers - 1, -1, -1):
-            lf, act = fwd.layers[li], ACTIVATIONS[self.activations[li]]
-            if li == self.n_layers - 1 and loss.fused_output == act.name:
+        last = len(self.weights) - 1
+        for li in range(last, -1, -1):
+            lf, act = fwd.layers[li], ACTIVATIONS[spec.activations[li]]
+            if li == last and loss.fused_output == act.name:
                 dZ = out - y  # sigmoid+BCE and softmax+CE: dL/dz = (a - y)/n, exact at saturation
                 dZ /= out.shape[0]
             else:
                 dZ = act.backward(lf.z, lf.a, dA)
             a_prev = fwd.layers[li - 1].a if li > 0 else fwd.x
             dW = a_prev.T @ dZ
-            pg = self._penalty_grad(self.weights[li])
-            if pg is not None:
-                dW += pg
-            db = dZ.sum(axis=0)
-            records.append(LayerBackward(frozen(dA), frozen(dZ), frozen(dW), frozen(db)))
+            if regularized:
+                dW += self._penalty_grad(self.weights[li])
+            db = np.add.reduce(dZ, axis=0)  # = dZ.sum(axis=0), bit for bit, without the method's overhead
+            for arr in (dA, dZ, dW, db):
+                arr.setflags(False)  # write=False
+            records.append(LayerBackward(dA, dZ, dW, db))
             if li > 0:
                 dA = dZ @ self.weights[li].T
-        return BackwardTrace(data_loss + penalty, data_loss, penalty, tuple(reversed(records)))
+        records.reverse()
+        return BackwardTrace(data_loss + penalty, data_loss, penalty, tuple(records))
 
     def loss_value(self, X: Array, Y: Array) -> float:
         """Data loss + penalty, without keeping traces."""

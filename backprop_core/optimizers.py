@@ -57,8 +57,10 @@ class SGD:
         return OptState(0, ())
 
     def step(self, net: Network, bwd: BackwardTrace, state: OptState) -> tuple[Network, OptState]:
-        new = [p - self.lr * g for p, g in zip(_params(net), _grads(bwd))]
-        return _rebuild(net, new), OptState(state.t + 1, ())
+        lr = self.lr
+        ws = [w - lr * lb.dW for w, lb in zip(net.weights, bwd.layers)]
+        bs = [b - lr * lb.db for b, lb in zip(net.biases, bwd.layers)] if net.spec.train_biases else net.biases
+        return net._with_owned_params(ws, bs), OptState(state.t + 1, ())
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ rows are thinned two to one past that), and parameter checkpoints are capped by
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from dataclasses import dataclass, replace
@@ -252,6 +253,12 @@ class History:
         self._data[self._n] = r
         self._n += 1
 
+    def copy(self) -> "History":
+        """An independent copy (the rows are copied; column names are shared, being immutable)."""
+        new = copy.copy(self)
+        new._data = self._data.copy()
+        return new
+
     def truncate(self, iteration: int) -> None:
         """Drop rows for iterations after ``iteration``."""
         it = self._data[: self._n, 0]
@@ -293,14 +300,13 @@ class Session:
     """A run of one Config over one Dataset, with a phase cursor, checkpoints and history."""
 
     def __init__(self, config: Config, dataset: Dataset | None = None) -> None:
-        self.dataset = dataset if dataset is not None else dataset_for(config)
-        self._start(config)
+        self._start(config, dataset if dataset is not None else dataset_for(config))
 
     # -- construction ------------------------------------------------------------------------
-    def _start(self, config: Config) -> None:
-        self.config = config
-        ds = self.dataset
-        net = initial_network(config, ds.n_features, ds.n_outputs)
+    def _start(self, config: Config, dataset: Dataset | None = None) -> None:
+        ds = dataset if dataset is not None else self.dataset
+        net = initial_network(config, ds.n_features, ds.n_outputs)  # raises before anything changes
+        self.config, self.dataset = config, ds
         settings = settings_of(config)
         state0 = State(0, 0, 0, net, settings.make_optimizer().init(net), settings.optimizer)
         self.state = state0
@@ -313,7 +319,8 @@ class Session:
         self._thinned: dict[int, State] = {0: state0}
         self._thin_stride = 1
         self._last_action = "step"
-        self._test_every = self._eval_schedule(settings)
+        self.edited = False  # True once parameters were set by hand (move_to): links cannot replay that
+        self._floor = 0  # Back cannot go before this iteration (a hand edit or a loaded run starts there)
 
     def _recent_len(self, net: Network) -> int:
         per = net.spec.n_params * 8 * 3  # params + up to two optimizer slots
@@ -383,21 +390,22 @@ class Session:
     def apply_config(self, config: Config, dataset: Dataset | None = None) -> str:
         """'restart' (new run), 'changed' (applies from the next iteration) or 'same'."""
         if dataset is not None and dataset is not self.dataset:
-            self.dataset = dataset
-            self._start(config)
+            self._start(config, dataset)
             return "restart"
         if run_key(config) != run_key(self.config):
-            if config.dataset != "csv":  # an uploaded dataset stays; built-in ones are rebuilt
-                self.dataset = dataset_for(config)
-            self._start(config)
+            # an uploaded dataset stays; built-in ones are rebuilt
+            self._start(config, self.dataset if config.dataset == "csv" else dataset_for(config))
             return "restart"
         new = settings_of(config)
-        self.config = config
         if new == self.settings:
+            self.config = config
             return "same"
+        self.state.net.with_spec(activations=new.activations, loss=new.loss,  # validates, raises ValueError
+                                 regularization=new.regularization, reg_rate=new.reg_rate)
+        new.make_optimizer()
+        self.config = config
         start = self.state.iteration + (1 if self.mid_iteration else 0)
         self.segments = [(s0, s) for s0, s in self.segments if s0 < start] + [(start, new)]
-        self._test_every = self._eval_schedule(new)
         self.diverged = None  # a new learning rate deserves a new try
         return "changed"
 
@@ -436,7 +444,7 @@ class Session:
         full = rec.batch.size == ds.n_train
         if full:
             row["train_loss"], row["train_acc"] = row["loss"], row["acc"]
-        if rec.iteration % self._test_every == 0 or rec.iteration == 1:
+        if rec.iteration % self._eval_schedule(rec.settings) == 0 or rec.iteration == 1:
             net = self.net_before(rec)
             if not full:
                 row["train_loss"], row["train_acc"] = self._evaluate(net, ds.X_train, ds.Y_train)
@@ -513,9 +521,8 @@ class Session:
             self.phase -= 1
         elif self.mid_iteration:  # back to how it was before the iteration started
             self._show_last_committed()
-        elif self.state.iteration > 0:  # un-commit: the last phase (update) becomes unrevealed
-            self._rewind(self.state.iteration - 1)
-            rec = self._compute()
+        elif self.state.iteration > self._floor:  # un-commit: the last phase (update) becomes unrevealed
+            rec = self._redo(self.state.iteration)
             if rec is not None:
                 self.record, self.phase = rec, len(self.phases) - 1
 
@@ -524,7 +531,7 @@ class Session:
         if self.mid_iteration:
             self._show_last_committed()
             return
-        if self.state.iteration == 0:
+        if self.state.iteration <= self._floor:
             return
         self._rewind(self.state.iteration - 1)
         self._show_last_committed()
@@ -535,12 +542,18 @@ class Session:
 
     def _show_last_committed(self) -> None:
         k = self.state.iteration
-        if k == 0:
+        if k <= self._floor:
             self.record, self.phase = None, 0
             return
+        self._commit(self._redo(k))
+
+    def _redo(self, k: int) -> StepRecord | None:
+        """Rewind to iteration k - 1 and recompute iteration k with the settings it ran with (the
+        rewind folds later changes in from k - 1 on; they must apply from k + 1 on, as before)."""
+        segments = self.segments
         self._rewind(k - 1)
-        rec = self._compute()
-        self._commit(rec)
+        self.segments = segments
+        return self._compute()
 
     def _rewind(self, k: int) -> None:
         """Make iteration k the committed state (from a checkpoint, replaying forward if needed).
@@ -562,6 +575,43 @@ class Session:
         while self.state.iteration < k:
             self._commit(self._compute())
         self.record, self.phase = None, 0
+
+    def resume(self, state: State, history_rows: list[dict[str, float]]) -> None:
+        """Continue from a saved state (run files): it becomes iteration ``state.iteration``'s
+        checkpoint, so Back and Reset work from there (Reset still returns to iteration 0)."""
+        self.state, self.record, self.phase, self.diverged = state, None, 0, None
+        self.history = History(state.net.n_layers)
+        for row in history_rows:
+            self.history.append(row)
+        self._recent.clear()
+        self._thinned = {state.iteration: state}
+        self._floor = state.iteration
+        self.segments = [(0, self.settings)]
+
+    def clone(self) -> "Session":
+        """An independent Session in the same state: containers are copied, the immutable records
+        (states, traces, datasets) are shared. Lets many students start from one cached replay."""
+        new = copy.copy(self)
+        new._recent = deque(self._recent, maxlen=self._recent.maxlen)
+        new._thinned = dict(self._thinned)
+        new.segments = list(self.segments)
+        new.history = self.history.copy()
+        return new
+
+    def move_to(self, net: Network) -> None:
+        """Put the run at new parameters (same spec), e.g. "drop the ball here" on the landscape.
+        The optimizer state restarts; Back stops at this point (the edit is not replayable)."""
+        if net.spec.shapes != self.state.net.spec.shapes:
+            raise ValueError("move_to needs parameters of the same shapes.")
+        st = self.state
+        net = st.net.with_params(net.weights, net.biases)
+        new = State(st.iteration, st.epoch, st.pos, net, self.settings.make_optimizer().init(net),
+                    self.settings.optimizer)
+        self.state, self.record, self.phase, self.diverged = new, None, 0, None
+        self._recent.clear()
+        self._thinned = {st.iteration: new}
+        self._floor = st.iteration
+        self.edited = True
 
     # -- trajectories -----------------------------------------------------------------------------
     def trajectory(self) -> tuple[Array, Array]:
