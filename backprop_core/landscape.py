@@ -25,6 +25,7 @@ two principal components of a training trajectory (``pca_directions``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -259,6 +260,38 @@ def project(plane: Plane, flat_params: Array) -> Array:
     return _ro((P @ D) @ np.linalg.pinv(D.T @ D))
 
 
+def move_in_plane(plane: Plane, theta: Array, alpha: float, beta: float) -> Array:
+    """theta (n_params,) moved along d1, d2 only, so that its plane coordinates become (alpha, beta).
+
+    Returns ``theta + (alpha - a0) d1 + (beta - b0) d2`` with (a0, b0) = ``project(plane, theta)``: on a
+    plane of two single parameters it sets those two to ``origin + (alpha, beta)`` and leaves every
+    other parameter alone; for theta on the plane it equals ``plane.point(alpha, beta)``.
+    """
+    theta = np.asarray(theta, dtype=float)
+    a0, b0 = project(plane, theta)
+    return _ro(theta + (float(alpha) - a0) * plane.d1 + (float(beta) - b0) * plane.d2)
+
+
+def fit_half_widths(base: tuple[float, float], points: Array | None, fill: float = 0.9) -> tuple[float, float]:
+    """Half-widths (2,) of a window centred on the origin that holds ``points`` (m, 2) inside ``fill`` of it.
+
+    Per axis the smallest ``base * 2**k`` (k >= 0): the window only changes when a point leaves it, and
+    then doubles, so a picture over a fixed origin is recomputed rarely. Non-finite points are ignored.
+    """
+    half = [float(b) for b in base]
+    if any(not (math.isfinite(h) and h > 0) for h in half):
+        raise ValueError(f"base half-widths must be finite and positive, got {base}.")
+    P = np.asarray(points if points is not None else np.zeros((0, 2)), dtype=float).reshape(-1, 2)
+    P = P[np.all(np.isfinite(P), axis=1)]
+    if P.size:
+        reach = np.abs(P).max(axis=0)
+        for k in range(2):
+            need = reach[k] / (fill * half[k])
+            if need > 1:
+                half[k] *= 2.0 ** math.ceil(math.log2(need) - 1e-12)
+    return half[0], half[1]
+
+
 def default_range(plane: Plane, trajectory_coords: Array | None = None,
                   margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
     """((alpha_min, alpha_max), (beta_min, beta_max)) for a surface grid.
@@ -442,7 +475,8 @@ def loss_surface(net: Network, X: Array, Y: Array, d1: Array, d2: Array, alphas:
 
 
 __all__ = [
-    "GRID_LOSSES", "PCADirections", "Plane", "SUBSAMPLE_MAX", "default_range", "filter_normalize", "loss_surface",
+    "GRID_LOSSES", "PCADirections", "Plane", "SUBSAMPLE_MAX", "default_range", "filter_normalize", "fit_half_widths",
+    "loss_surface", "move_in_plane",
     "param_directions", "param_index", "param_name", "param_plane", "pca_directions", "project",
     "random_directions", "random_plane", "surface_subsample",
 ]

@@ -253,7 +253,7 @@ class History:
         self._data[self._n] = r
         self._n += 1
 
-    def copy(self) -> "History":
+    def copy(self) -> History:
         """An independent copy (the rows are copied; column names are shared, being immutable)."""
         new = copy.copy(self)
         new._data = self._data.copy()
@@ -321,6 +321,7 @@ class Session:
         self._last_action = "step"
         self.edited = False  # True once parameters were set by hand (move_to): links cannot replay that
         self._floor = 0  # Back cannot go before this iteration (a hand edit or a loaded run starts there)
+        self._preview: tuple | None = None  # (state, settings, record, next state) of preview()
 
     def _recent_len(self, net: Network) -> int:
         per = net.spec.n_params * 8 * 3  # params + up to two optimizer slots
@@ -410,11 +411,23 @@ class Session:
         return "changed"
 
     # -- moving forward ------------------------------------------------------------------------
+    def preview(self) -> tuple[StepRecord, State]:
+        """The next iteration computed but not taken (the landscape's arrow, the chain rule before a
+        step). Kept for the current state and settings, so the Step that follows reuses it."""
+        it = self.state.iteration + 1
+        settings = self.settings_for(it)
+        held = self._preview
+        if held is None or held[0] is not self.state or held[1] != settings:
+            with np.errstate(all="ignore"):
+                rec, nxt = train_step(self.state, settings, self.dataset.X_train, self.dataset.Y_train,
+                                      self.config.seed)
+            held = self._preview = (self.state, settings, rec, nxt)
+        return held[2], held[3]
+
     def _compute(self) -> StepRecord | None:
         it = self.state.iteration + 1
-        with np.errstate(all="ignore"):
-            rec, nxt = train_step(self.state, self.settings_for(it), self.dataset.X_train, self.dataset.Y_train,
-                                  self.config.seed)
+        rec, nxt = self.preview()
+        self._preview = None  # about to be taken (or refused): its traces need not stay around
         code = divergence_of(rec)
         if code is not None:
             self.diverged = Divergence(it, code, rec.settings.lr)
@@ -431,11 +444,14 @@ class Session:
         self.history.append(self._row(rec))
 
     def _keep_thinned(self, st: State) -> None:
-        if st.iteration % self._thin_stride == 0:
+        """Thinned checkpoints: every stride-th iteration, the stride doubling when full; the floor
+        (iteration 0, or where a hand edit or a loaded run began) is always kept."""
+        if st.iteration % self._thin_stride == 0 or st.iteration == self._floor:
             self._thinned[st.iteration] = st
             if len(self._thinned) > self._thinned_cap():
                 self._thin_stride *= 2
-                self._thinned = {k: v for k, v in self._thinned.items() if k % self._thin_stride == 0}
+                self._thinned = {k: v for k, v in self._thinned.items()
+                                 if k % self._thin_stride == 0 or k == self._floor}
 
     def _row(self, rec: StepRecord) -> dict[str, float]:
         ds, out = self.dataset, rec.forward.output
@@ -588,7 +604,7 @@ class Session:
         self._floor = state.iteration
         self.segments = [(0, self.settings)]
 
-    def clone(self) -> "Session":
+    def clone(self) -> Session:
         """An independent Session in the same state: containers are copied, the immutable records
         (states, traces, datasets) are shared. Lets many students start from one cached replay."""
         new = copy.copy(self)

@@ -17,7 +17,7 @@ import streamlit as st
 from backprop_core.gradcheck import numeric_gradient, relative_error, resolution
 from backprop_core.landscape import param_index
 from backprop_core.network import Network
-from backprop_core.session import Phase, Session, StepRecord, train_step
+from backprop_core.session import Phase, Session, StepRecord
 from viz import equations, network
 from viz import palette as pal
 
@@ -27,7 +27,6 @@ from .state import AppState
 CHART_KEY = "chain_diagram"
 CLICK_KEY = "chain_click"  # the last click on the diagram, waiting to move the selectors
 PICK_KEY = "chain_pick"  # the parameter shown, kept while the page's widgets are away
-PREVIEW_KEY = "chain_preview"
 CHECK_KEY = "chain_check"  # (record, pick, Check) of the last central-difference check
 W = MappingProxyType({"layer": "chain_layer", "kind": "chain_kind", "i": "chain_i", "j": "chain_j"})  # widget keys
 SAMPLE_KEY, DIGITS_KEY = "chain_sample", "chain_digits"
@@ -120,19 +119,12 @@ def record_for(app: AppState) -> tuple[StepRecord | None, bool]:
     committing it (cached per state, so reruns do not recompute it)."""
     s = app.session
     if s.record is not None:
-        st.session_state.pop(PREVIEW_KEY, None)  # a preview's traces are large: drop them once unneeded
         return s.record, False
-    settings = s.settings_for(s.iteration + 1)
-    cached = st.session_state.get(PREVIEW_KEY)
-    if cached is not None and cached[0] is s.state and cached[1] == settings and cached[2] is s.dataset:
-        return cached[3], True
     try:
-        with np.errstate(all="ignore"):
-            rec, _ = train_step(s.state, settings, s.dataset.X_train, s.dataset.Y_train, s.config.seed)
+        rec, _ = s.preview()
     except ValueError as exc:  # e.g. settings the network cannot take: say so, keep the page alive
         st.error(t("chain.no_preview", err=str(exc)[:200]))
         return None, True
-    st.session_state[PREVIEW_KEY] = (s.state, settings, s.dataset, rec)
     return rec, True
 
 

@@ -8,7 +8,8 @@ Clicks: Streamlit's ``st.plotly_chart(..., on_select="rerun")`` reports selected
 only, never heatmap cells, so the contour figure carries a nearly invisible Scatter named
 ``CLICK_TRACE`` with one marker per grid node (subsampled to at most ``MAX_CLICK_POINTS``) and
 ``customdata[k] = (alpha, beta)``. A page maps a click back to coordinates with
-``event.selection.points[0]["customdata"]`` (or ``click_coordinates(points)`` below).
+``click_coordinates(event.selection.points)`` below: the browser returns that customdata as an
+object {"0": alpha, "1": beta} (plotly sends NumPy arrays as typed arrays), not as a list.
 
 User-facing text comes from the exported ``*_LABELS`` dicts (English); ``labels`` overrides them.
 """
@@ -70,20 +71,47 @@ def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> di
     return {**defaults, **(labels or {})}
 
 
-def _layout(fig: go.Figure, title: str, notes: Sequence[str], height: int, uirevision: str) -> go.Figure:
+def _layout_dict(title: str, notes: Sequence[str], height: int, uirevision: str) -> dict:
     """Big fonts, transparent background, a title whose subtitle carries the notes."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT["title"]},
-               "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        font={"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height, uirevision=uirevision,
-        margin={"l": 70, "r": 30, "t": 100, "b": 60},
-        legend={"font": {"size": FONT["small"]}, "orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
-        hoverlabel={"font": {"size": FONT["small"]}},
-    )
+    return {
+        "title": {"text": title, "font": {"size": FONT["title"]},
+                  "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
+        "font": {"family": FONT["family"], "size": FONT["base"], "color": TEXT},
+        "paper_bgcolor": BACKGROUND, "plot_bgcolor": BACKGROUND, "height": height, "uirevision": uirevision,
+        "margin": {"l": 70, "r": 30, "t": 100, "b": 60},
+        "legend": {"font": {"size": FONT["small"]}, "orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
+        "hoverlabel": {"font": {"size": FONT["small"]}},
+    }
+
+
+def _axis(title: str, lo: float, hi: float) -> dict:
+    return {"title": {"text": title, "font": {"size": FONT["base"]}}, "tickfont": {"size": FONT["small"]},
+            "range": [lo, hi]}
+
+
+def _layout(fig: go.Figure, title: str, notes: Sequence[str], height: int, uirevision: str) -> go.Figure:
+    """``_layout_dict`` applied to an existing figure, with readable axis fonts."""
+    fig.update_layout(_layout_dict(title, notes, height, uirevision))
     fig.update_xaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
     fig.update_yaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
     return fig
+
+
+class _Parts:
+    """Traces and annotations gathered first, so a Figure is built in one go: plotly's update_layout and
+    update_*axes on an existing Figure cost tens of milliseconds each, constructing it costs a few."""
+
+    def __init__(self, *traces) -> None:
+        self.data: list = list(traces)
+        self.annotations: list[dict] = []
+
+    def add_trace(self, trace) -> _Parts:
+        self.data.append(trace)
+        return self
+
+    def add_annotation(self, **kw) -> _Parts:
+        self.annotations.append(kw)
+        return self
 
 
 def _fmt(x: float) -> str:
@@ -153,16 +181,28 @@ def bilinear(alphas: Array, betas: Array, C: Array, points: Array) -> Array:
 
 
 def click_coordinates(points: Sequence[Mapping]) -> tuple[float, float] | None:
-    """(alpha, beta) of the first selected click-grid point of a Streamlit selection, or None."""
+    """(alpha, beta) of the first selected point of a Streamlit selection, or None.
+
+    Its customdata when present: a list, or the {"0": a, "1": b} object the browser sends back for
+    customdata that plotly serialised as a typed array. Otherwise the point's x and y (a click on
+    the path or the current point). Non-numeric or non-finite values are skipped.
+    """
     for p in points or ():
         cd = p.get("customdata")
-        if cd is not None and len(cd) >= 2:
-            return float(cd[0]), float(cd[1])
+        if isinstance(cd, Mapping):
+            cd = [cd.get("0", cd.get(0)), cd.get("1", cd.get(1))]
+        pair = cd[:2] if cd is not None and len(cd) >= 2 else (p.get("x"), p.get("y"))
+        try:
+            a, b = float(pair[0]), float(pair[1])
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(a) and math.isfinite(b):
+            return a, b
     return None
 
 
 # -- contour pieces -------------------------------------------------------------------------------
-def _contour_base(fig: go.Figure, alphas: Array, betas: Array, cv: ColorValues, colorscale,
+def _contour_base(fig: go.Figure | _Parts, alphas: Array, betas: Array, cv: ColorValues, colorscale,
                   lab: Mapping[str, str], line_color: str = "rgba(255, 255, 255, 0.65)") -> None:
     """Heatmap of the colour values (true loss in the hover) plus contour lines on the same values."""
     fig.add_trace(go.Heatmap(x=alphas, y=betas, z=cv.values, colorscale=colorscale, colorbar=cv.colorbar(lab),
@@ -173,20 +213,24 @@ def _contour_base(fig: go.Figure, alphas: Array, betas: Array, cv: ColorValues, 
                                  name="contours", showlegend=False))
 
 
-def _click_grid(fig: go.Figure, alphas: Array, betas: Array, S: Array, lab: Mapping[str, str]) -> None:
+def _click_grid(fig: go.Figure | _Parts, alphas: Array, betas: Array, S: Array, lab: Mapping[str, str]) -> None:
     """Nearly invisible markers on the grid nodes, customdata (alpha, beta), to catch clicks."""
     stride = max(1, math.ceil(math.sqrt(len(alphas) * len(betas) / MAX_CLICK_POINTS)))
     ja, ib = np.arange(0, len(alphas), stride), np.arange(0, len(betas), stride)
     A, B = np.meshgrid(alphas[ja], betas[ib])
     L = S[np.ix_(ib, ja)]
-    text = [lab["hover"].format(a=a, b=b, loss=_fmt(s)) for a, b, s in zip(A.ravel(), B.ravel(), L.ravel())]
+    # a NumPy array, not a list: plotly validates and copies a list element by element (tens of ms here)
+    # Python floats format ~10x faster than NumPy scalars
+    text = np.array([lab["hover"].format(a=a, b=b, loss=_fmt(s))
+                     for a, b, s in zip(A.ravel().tolist(), B.ravel().tolist(), L.ravel().tolist())])
     fig.add_trace(go.Scatter(x=A.ravel(), y=B.ravel(), mode="markers", name=CLICK_TRACE, showlegend=False,
                              customdata=np.column_stack([A.ravel(), B.ravel()]), text=text,
                              hovertemplate="%{text}<extra></extra>",
+                             hoverlabel={"bgcolor": "#FFFFFF", "bordercolor": TEXT, "font": {"color": TEXT}},
                              marker={"size": 10, "color": "rgba(255, 255, 255, 0.01)"}))
 
 
-def _path(fig: go.Figure, xy: Array, name: str, color: str, dash: str, *, halo: bool) -> int:
+def _path(fig: go.Figure | _Parts, xy: Array, name: str, color: str, dash: str, *, halo: bool) -> int:
     """A 2-D path (m, 2): finite rows only, with a dark halo under light lines; returns rows dropped."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     ok = np.all(np.isfinite(xy), axis=1)
@@ -208,9 +252,11 @@ def _finite_point(p) -> tuple[float, float] | None:
     return (a, b) if math.isfinite(a) and math.isfinite(b) else None
 
 
-def _arrow_2d(fig: go.Figure, arrow, lab: Mapping[str, str]) -> None:
+def _arrow_2d(fig: go.Figure | _Parts, arrow, lab: Mapping[str, str]) -> None:
     """The shaft as a Scatter (for the legend) and the head as an annotation arrow from tail to tip."""
     (a0, b0), (a1, b1) = arrow
+    fig.add_trace(go.Scatter(x=[a0, a1], y=[b0, b1], mode="lines", line={"color": TEXT, "width": 8},
+                             hoverinfo="skip", showlegend=False, name=lab["arrow"] + " (halo)"))
     fig.add_trace(go.Scatter(x=[a0, a1], y=[b0, b1], mode="lines", name=lab["arrow"],
                              line={"color": NEGATIVE, "width": 4}, hoverinfo="skip"))
     fig.add_annotation(x=a1, y=b1, ax=a0, ay=b0, xref="x", yref="y", axref="x", ayref="y", text="",
@@ -249,39 +295,40 @@ def landscape_figure(alphas: Array, betas: Array, S: Array, *, mode: str = "cont
     if not np.isfinite(cv.values).any():
         notes.append(lab["empty"])
     if mode == "surface":
-        fig = _surface(alphas, betas, cv, trajectory, trajectory_loss, current, arrow, titles, lab, notes)
-        return _layout(fig, lab["title"], notes, 680, "landscape-surface")
-    fig = go.Figure()
+        return _surface(alphas, betas, cv, trajectory, trajectory_loss, current, arrow, titles, lab, notes)
+    fig = _Parts()
     _contour_base(fig, alphas, betas, cv, COLORSCALE, lab)
     _click_grid(fig, alphas, betas, S, lab)
     if trajectory is not None and len(trajectory):
         dropped = _path(fig, trajectory, lab["trajectory"], "#FFFFFF", "solid", halo=True)
         if dropped:
             notes.append(lab["path_dropped"].format(n=dropped))
+    cur = _finite_point(current)
+    if cur:  # under the arrow, so a short step still shows on top of the star
+        fig.add_trace(go.Scatter(x=[cur[0]], y=[cur[1]], mode="markers", name=lab["current"],
+                                 marker={"symbol": "star", "size": 20, "color": HIGHLIGHT,
+                                         "line": {"width": 2, "color": TEXT}},
+                                 hovertemplate="(%{x:.3f}, %{y:.3f})<extra>" + lab["current"] + "</extra>"))
     arrow = _valid_arrow(arrow)
     if arrow:
         _arrow_2d(fig, arrow, lab)
-    cur = _finite_point(current)
-    if cur:
-        fig.add_trace(go.Scatter(x=[cur[0]], y=[cur[1]], mode="markers", name=lab["current"],
-                                 marker={"symbol": "star", "size": 22, "color": HIGHLIGHT,
-                                         "line": {"width": 2, "color": TEXT}},
-                                 hovertemplate="(%{x:.3f}, %{y:.3f})<extra>" + lab["current"] + "</extra>"))
-    fig.update_xaxes(title_text=titles[0], range=[float(alphas[0]), float(alphas[-1])])
-    fig.update_yaxes(title_text=titles[1], range=[float(betas[0]), float(betas[-1])])
-    fig.update_layout(clickmode="event+select", hovermode="closest")
-    return _layout(fig, lab["title"], notes, 620, "landscape-contour")
+    layout = {**_layout_dict(lab["title"], notes, 620, "landscape-contour"),
+              "xaxis": _axis(titles[0], float(alphas[0]), float(alphas[-1])),
+              "yaxis": _axis(titles[1], float(betas[0]), float(betas[-1])),
+              "clickmode": "event+select", "hovermode": "closest", "annotations": fig.annotations}
+    return go.Figure(data=fig.data, layout=layout)
 
 
 def _surface(alphas: Array, betas: Array, cv: ColorValues, trajectory, trajectory_loss, current, arrow,
              titles: tuple[str, str], lab: Mapping[str, str], notes: list[str]) -> go.Figure:
-    """Surface of the colour values; path, current point and arrow as 3-D traces floating above it."""
+    """Surface of the colour values; path, current point and arrow as 3-D traces floating above it;
+    the whole 3-D figure, laid out."""
     C = cv.values
     finite = C[np.isfinite(C)]
     lift = LIFT * (float(finite.max() - finite.min()) if finite.size and finite.max() > finite.min() else 1.0)
-    fig = go.Figure(go.Surface(x=alphas, y=betas, z=C, colorscale=COLORSCALE, colorbar=cv.colorbar(lab),
-                               name=lab["loss"], hovertemplate="(%{x:.3f}, %{y:.3f})<br>%{z:.4g}<extra></extra>",
-                               contours={"z": {"show": True, "usecolormap": True, "width": 2}}))
+    fig = _Parts(go.Surface(x=alphas, y=betas, z=C, colorscale=COLORSCALE, colorbar=cv.colorbar(lab),
+                            name=lab["loss"], hovertemplate="(%{x:.3f}, %{y:.3f})<br>%{z:.4g}<extra></extra>",
+                            contours={"z": {"show": True, "usecolormap": True, "width": 2}}))
 
     def height(points: Array, losses: Array | None) -> Array:
         z = cv(losses) if losses is not None else bilinear(alphas, betas, C, points)
@@ -306,15 +353,25 @@ def _surface(alphas: Array, betas: Array, cv: ColorValues, trajectory, trajector
     if arrow:
         _arrow_3d(fig, np.array(arrow), height(np.array(arrow), None), lab)
     axis = {"tickfont": {"size": FONT["small"]}}
-    fig.update_layout(scene={"xaxis": {"title": {"text": titles[0]}, **axis},
-                             "yaxis": {"title": {"text": titles[1]}, **axis},
-                             "zaxis": {"title": {"text": lab["log_loss" if cv.log else "loss"]}, **axis},
-                             "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6},
-                             "uirevision": "landscape-surface"})
-    return fig
+    scene = {"xaxis": {"title": {"text": titles[0]}, **axis},
+             "yaxis": {"title": {"text": titles[1]}, **axis},
+             "zaxis": {"title": {"text": lab["log_loss" if cv.log else "loss"]}, **axis, **_z_range(finite, lift)},
+             "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6}, "uirevision": "landscape-surface"}
+    layout = {**_layout_dict(lab["title"], notes, 680, "landscape-surface"), "scene": scene}
+    return go.Figure(data=fig.data, layout=layout)
 
 
-def _arrow_3d(fig: go.Figure, ends: Array, z: Array, lab: Mapping[str, str]) -> None:
+def _z_range(finite: Array, lift: float) -> dict:
+    """The z axis spans the surface (and the lifted path above it), not the arrow's cone: a cone is sized
+    in data units, so on a loss axis much shorter than the weight axes it would dwarf the surface."""
+    if not finite.size:
+        return {}
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5 * max(abs(hi), 1e-12)
+    return {"range": [lo - pad, hi + 2 * lift + pad], "autorange": False}
+
+
+def _arrow_3d(fig: go.Figure | _Parts, ends: Array, z: Array, lab: Mapping[str, str]) -> None:
     """A 3-D line from tail to tip and a Cone at the tip pointing along it."""
     if not np.isfinite(z).all():
         return
