@@ -9,8 +9,8 @@ import streamlit as st
 from backprop_core.config import FIELD_BY_NAME, Notice
 
 from .i18n import t
-from .strings import STRINGS
 from .state import AppState, url_params
+from .strings import STRINGS
 
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&\"'=")
 
