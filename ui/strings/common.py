@@ -68,7 +68,7 @@ STRINGS = {
     "preset.xor": ("XOR 2-3-1 sigmoid", "XOR 2-3-1 sigmoid"),
     "preset.worked": ("Worked example 2-2-2 (Mazur)", "经典算例 2-2-2（Mazur）"),
     "preset.digits": ("Digits 64-128-10 sigmoid", "手写数字 64-128-10 sigmoid"),
-    "preset.digits_fast": ("Digits 64-32-10 ReLU/softmax (fast)", "手写数字 64-32-10 ReLU/softmax（快速）"),
+    "preset.digits_fast": ("Digits 64-32-10 ReLU (fast)", "手写数字 64-32-10 ReLU（快速）"),
     "preset.spirals": ("Two spirals 2-8-8-1 tanh", "双螺旋 2-8-8-1 tanh"),
     "preset.moons": ("Two moons 2-4-1", "双月牙 2-4-1"),
     "ds.xor": ("XOR (4 points)", "异或 XOR（4 个点）"),

@@ -1,0 +1,26 @@
+"""Labels of the activation and loss figures (viz/activations.py) on the reference page."""
+
+STRINGS = {
+    "fig.act.title": ("{name}: the function and its derivative", "{name}：函数及其导数"),
+    "fig.act.x": ("z (pre-activation)", "z（激活前的值）"),
+    "fig.act.y": ("value", "数值"),
+    "fig.act.band": ("z seen in this layer (min to max)", "该层实际出现的 z（最小到最大）"),
+    "fig.act.band_inner": ("middle 90% of z in this layer", "该层中间 90% 的 z"),
+    "fig.act.saturated": ("saturated: |f′(z)| < {threshold:g}", "饱和区：|f′(z)| < {threshold:g}"),
+    "fig.act.dead": ("dead: z < 0, so f′(z) = 0", "“死亡”区：z < 0，因此 f′(z) = 0"),
+    "fig.act.softmax_note": ("softmax, 2-class slice: s(z) with the other logit fixed at 0; derivative s(1 − s)",
+                             "softmax 的二分类切片：另一个 logit 固定为 0 时的 s(z)；导数为 s(1 − s)"),
+    "fig.act.range_note": ("z in this layer spans [{lo:.3g}, {hi:.3g}]", "该层的 z 范围为 [{lo:.3g}, {hi:.3g}]"),
+    "fig.act.capped": ("z axis cut at ±{cap:g}", "z 轴截断于 ±{cap:g}"),
+    "fig.act.masked": ("{n} non-finite value(s) not drawn", "{n} 个非有限值未绘制"),
+    "fig.loss.title": ("{name}: L(a) and dL/da for target y = {y:g}", "{name}：目标 y = {y:g} 时的 L(a) 与 dL/da"),
+    "fig.loss.x": ("prediction a", "预测值 a"),
+    "fig.loss.y_loss": ("loss L", "损失 L"),
+    "fig.loss.target": ("target y", "目标 y"),
+    "fig.loss.note": ("one sample, one output (n = 1)", "单个样本、单个输出（n = 1）"),
+    "fig.loss.ce_note": ("one output a_k with target y_k; with y_k = 0 the term is 0", "单个输出 a_k、目标 y_k；y_k = 0 时该项为 0"),
+    "fig.loss.masked": ("{n} non-finite value(s) not drawn", "{n} 个非有限值未绘制"),
+    "fig.loss.mse": ("mean squared error", "均方误差"),
+    "fig.loss.bce": ("binary cross-entropy", "二元交叉熵"),
+    "fig.loss.ce": ("cross-entropy", "交叉熵"),
+}
