@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from viz.palette import BACKGROUND, DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE, TEXT
 
@@ -123,22 +122,36 @@ def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> di
     return {**defaults, **(labels or {})}
 
 
-def _layout(fig: go.Figure, title: str, notes: Sequence[str], height: int, uirevision: str,
+def _merge(base: dict, extra: Mapping) -> dict:
+    """Deep-merge ``extra`` into ``base`` (nested dicts merged key by key, like update_layout)."""
+    for k, v in extra.items():
+        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = dict(v) if isinstance(v, Mapping) else v
+    return base
+
+
+def _figure(data: Sequence, lay: dict, title: str, notes: Sequence[str], height: int, uirevision: str,
             top: int = 100) -> go.Figure:
-    """Big fonts, transparent background, a title whose subtitle carries the notes."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT["title"]},
-               "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        font={"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height, uirevision=uirevision,
-        margin={"l": 70, "r": 30, "t": top, "b": 60},
-        legend={"font": {"size": FONT["small"]}},
-        hoverlabel={"font": {"size": FONT["small"]}},
-    )
-    fig.update_xaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
-    fig.update_yaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
-    fig.update_annotations(font_size=FONT["small"])
-    return fig
+    """The Figure of ``data`` (traces or trace dicts) and layout dict ``lay`` with big fonts, a transparent
+    background and a title whose subtitle carries the notes. Built in one go: plotly's update_layout and
+    update_xaxes revalidate the whole layout per call (about 10x slower, quadratic in the number of panels)."""
+    lay = _merge(lay, {
+        "title": {"text": title, "font": {"size": FONT["title"]},
+                  "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
+        "font": {"family": FONT["family"], "size": FONT["base"], "color": TEXT},
+        "paper_bgcolor": BACKGROUND, "plot_bgcolor": BACKGROUND, "height": height, "uirevision": uirevision,
+        "margin": {"l": 70, "r": 30, "t": top, "b": 60},
+        "legend": {"font": {"size": FONT["small"]}},
+        "hoverlabel": {"font": {"size": FONT["small"]}},
+    })
+    axis_fonts = {"title": {"font": {"size": FONT["base"]}}, "tickfont": {"size": FONT["small"]}}
+    for key in {"xaxis", "yaxis"} | {k for k in lay if k.startswith(("xaxis", "yaxis"))}:
+        lay[key] = _merge(lay.get(key, {}), axis_fonts)
+    for ann in lay.get("annotations", []):
+        ann.setdefault("font", {})["size"] = FONT["small"]
+    return go.Figure(data=list(data), layout=lay)
 
 
 def _column(history, name: str) -> Array | None:
@@ -197,9 +210,51 @@ def _same(history, a: str, b: str) -> bool:
     return bool(np.array_equal(va[ok], vb[ok]))
 
 
-def _empty(fig: go.Figure, text: str) -> None:
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": FONT["base"], "color": NEUTRAL})
+def _empty(text: str) -> dict:
+    """A centred grey note (layout annotation) for a figure with nothing to draw."""
+    return {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
+            "font": {"size": FONT["base"], "color": NEUTRAL}}
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _tick_text(v: float) -> str:
+    """0.002 -> '0.002', 2e-05 -> '2×10⁻⁵', 1e-06 -> '10⁻⁶'."""
+    if 1e-3 <= v < 1e4:
+        return f"{v:g}"
+    m, e = f"{v:.1e}".split("e")
+    m = m.rstrip("0").rstrip(".")
+    power = "10" + str(int(e)).translate(SUPERSCRIPT)
+    return power if m == "1" else f"{m}\u00d7{power}"
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis over [lo, hi] (0 < lo <= hi): powers of ten, with 2 and 5
+    (then 1.5, 3, 7) in between when that gives fewer than three ticks. Plotly's own labels on a short
+    log range are single small digits ("2", "5") that cannot be read on a projector. Empty: let plotly choose."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        return [], []
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    vals: list[float] = []
+    for mantissas in ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
+        vals = [float(f"{m * 10.0 ** k:.3g}") for k in range(k0, k1 + 1) for m in mantissas]
+        vals = [v for v in vals if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+        if len(vals) >= 3:
+            break
+    if len(vals) < 2:
+        return [], []
+    vals = vals[:: math.ceil(len(vals) / max_ticks)]
+    return vals, [_tick_text(v) for v in vals]
+
+
+def _log_axis(traces: Sequence, *extra: float) -> dict:
+    """Axis settings for a log y axis holding ``traces`` (and the values ``extra``): readable log_ticks."""
+    ys = [np.asarray(tr.y, dtype=float) for tr in traces if tr.y is not None and len(tr.y)]
+    y = np.concatenate(ys + [np.asarray(extra, dtype=float)])
+    y = y[np.isfinite(y) & (y > 0)]
+    vals, text = log_ticks(float(y.min()), float(y.max())) if y.size else ([], [])
+    return {"type": "log"} | ({"tickvals": vals, "ticktext": text} if vals else {})
 
 
 # -- loss and accuracy ----------------------------------------------------------------------
@@ -230,12 +285,10 @@ def loss_curves(history, *, log_y: bool = False, labels: Mapping[str, str] | Non
     lab = _labels(CURVE_LABELS, labels)
     names = (lab["batch_loss"], lab["train_loss"], lab["train_loss_full"], lab["test_loss"])
     fig, notes, n = _metric_figure(history, ("loss", "train_loss", "test_loss"), names, lab, log_y, ".4g")
-    if not n:
-        _empty(fig, lab["empty"])
-    fig.update_xaxes(title_text=lab["x"])
-    fig.update_yaxes(title_text=lab["loss"], type="log" if log_y else "linear")
-    fig.update_layout(hovermode="x unified" if n else "closest")
-    return _layout(fig, lab["loss_title"], notes, 420, "loss-curves")
+    lay = {"xaxis": {"title": {"text": lab["x"]}},
+           "yaxis": {"title": {"text": lab["loss"]}} | (_log_axis(fig.data) if log_y else {"type": "linear"}),
+           "hovermode": "x unified" if n else "closest", "annotations": [] if n else [_empty(lab["empty"])]}
+    return _figure(fig.data, lay, lab["loss_title"], notes, 420, "loss-curves")
 
 
 def accuracy_curves(history, *, labels: Mapping[str, str] | None = None) -> go.Figure:
@@ -243,12 +296,11 @@ def accuracy_curves(history, *, labels: Mapping[str, str] | None = None) -> go.F
     lab = _labels(CURVE_LABELS, labels)
     names = (lab["batch_acc"], lab["train_acc"], lab["train_acc_full"], lab["test_acc"])
     fig, notes, n = _metric_figure(history, ("acc", "train_acc", "test_acc"), names, lab, False, ".1%")
-    if not n:
-        _empty(fig, lab["no_acc"] if _n_rows(history) else lab["empty"])
-    fig.update_xaxes(title_text=lab["x"])
-    fig.update_yaxes(title_text=lab["acc"], range=[-0.02, 1.02], tickformat=".0%")
-    fig.update_layout(hovermode="x unified" if n else "closest")
-    return _layout(fig, lab["acc_title"], notes, 420, "accuracy-curves")
+    lay = {"xaxis": {"title": {"text": lab["x"]}},
+           "yaxis": {"title": {"text": lab["acc"]}, "range": [-0.02, 1.02], "tickformat": ".0%"},
+           "hovermode": "x unified" if n else "closest",
+           "annotations": [] if n else [_empty(lab["no_acc"] if _n_rows(history) else lab["empty"])]}
+    return _figure(fig.data, lay, lab["acc_title"], notes, 420, "accuracy-curves")
 
 
 # -- the input plane --------------------------------------------------------------------------
@@ -370,11 +422,11 @@ def decision_boundary(predict_grid: Array | Callable[[Array], Array], xx: Array,
         _points(fig, X_train, _class_ids(y_train, task), names, lab, test=False)
         if X_test is not None and len(X_test):
             _points(fig, X_test, _class_ids(y_test, task), names, lab, test=True)
-    fig.update_xaxes(title_text=lab["x"], range=[float(xx[0]), float(xx[-1])], constrain="domain")
-    fig.update_yaxes(title_text=lab["y"], range=[float(yy[0]), float(yy[-1])], scaleanchor="x", scaleratio=1,
-                     constrain="domain")
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0})
-    return _layout(fig, lab["title"], notes, 620, "decision-boundary")
+    lay = {"xaxis": {"title": {"text": lab["x"]}, "range": [float(xx[0]), float(xx[-1])], "constrain": "domain"},
+           "yaxis": {"title": {"text": lab["y"]}, "range": [float(yy[0]), float(yy[-1])], "scaleanchor": "x",
+                     "scaleratio": 1, "constrain": "domain"},
+           "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}}
+    return _figure(fig.data, lay, lab["title"], notes, 620, "decision-boundary")
 
 
 def _binary_map(fig: go.Figure, p: Array, xx: Array, yy: Array, names: list[str], lab: Mapping[str, str], *,
@@ -443,9 +495,30 @@ def _regression_1d(out: Array, xx: Array, X_train: Array, y_train: Array, X_test
     fig.add_trace(go.Scatter(x=xx[ok], y=fit[ok], mode="lines", name=lab["fit"], line={"color": TEXT, "width": 4},
                              hovertemplate=f"{lab['x']} = %{{x:.3f}}<br>{lab['output']} = %{{y:.4g}}<extra></extra>"))
     notes = [lab["dropped"].format(n=int((~ok).sum()))] if (~ok).any() else []
-    fig.update_xaxes(title_text=lab["x"])
-    fig.update_yaxes(title_text=lab["target"])
-    return _layout(fig, lab["title_1d"], notes, 480, "decision-boundary")
+    lay = {"xaxis": {"title": {"text": lab["x"]}}, "yaxis": {"title": {"text": lab["target"]}}}
+    return _figure(fig.data, lay, lab["title_1d"], notes, 480, "decision-boundary")
+
+
+def _panels(m: int, rows: int, cols: int, titles: Sequence[str], h_space: float, v_space: float, *,
+            title_colors: Sequence[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """Layout entries for m panels in a rows x cols grid, as make_subplots would place them, plus each
+    panel's (xaxis, yaxis) trace references. Built as one dict: plotly's per-axis updates revalidate
+    the whole layout each time, which made a 32-panel figure take about a second."""
+    w = (1.0 - h_space * (cols - 1)) / cols
+    h = (1.0 - v_space * (rows - 1)) / rows
+    lay: dict = {"annotations": []}
+    refs = []
+    for k in range(m):
+        r, c = divmod(k, cols)
+        suffix = str(k + 1) if k else ""
+        x0, y1 = c * (w + h_space), 1.0 - r * (h + v_space)
+        lay[f"xaxis{suffix}"] = {"domain": [x0, x0 + w], "anchor": f"y{suffix}"}
+        lay[f"yaxis{suffix}"] = {"domain": [max(0.0, y1 - h), y1], "anchor": f"x{suffix}"}
+        font = {"size": FONT["small"]} | ({"color": title_colors[k]} if title_colors is not None else {})
+        lay["annotations"].append({"text": titles[k], "x": x0 + w / 2, "y": y1, "xref": "paper", "yref": "paper",
+                                   "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": font})
+        refs.append((f"x{suffix}", f"y{suffix}"))
+    return lay, refs
 
 
 # -- small multiples ----------------------------------------------------------------------------
@@ -473,27 +546,27 @@ def hidden_units_grid(activations_over_grid: Array, xx: Array, yy: Array | None,
     n = A.shape[1]
     m = min(n, max_units)
     rows, cols = _grid_shape(m, 4)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[lab["unit"].format(j=j + 1) for j in range(m)],
-                        horizontal_spacing=0.04, vertical_spacing=0.12 / rows + 0.02)
+    titles = [lab["unit"].format(j=j + 1) for j in range(m)]
+    lay, refs = _panels(m, rows, cols, titles, 0.04, 0.12 / rows + 0.02)
     scale, (A_shown, bad) = _shared_scale(A[:, :m]), _masked(A[:, :m])
-    for j in range(m):
-        r, c = divmod(j, cols)
+    data = []
+    for j, (xref, yref) in enumerate(refs):
         if yy is None:
-            fig.add_trace(go.Scatter(x=np.asarray(xx), y=A_shown[:, j], mode="lines", showlegend=False,
-                                     line={"color": POSITIVE, "width": 3}, name=lab["unit"].format(j=j + 1)),
-                          row=r + 1, col=c + 1)
+            data.append({"type": "scatter", "x": np.asarray(xx), "y": A_shown[:, j], "mode": "lines",
+                         "showlegend": False, "xaxis": xref, "yaxis": yref, "line": {"color": POSITIVE, "width": 3},
+                         "name": titles[j]})
             continue
-        z = A_shown[:, j].reshape(len(yy), len(xx))
-        fig.add_trace(go.Heatmap(x=xx, y=yy, z=z, showscale=j == 0, name=lab["unit"].format(j=j + 1),
-                                 colorbar={"title": {"text": lab["value"]}},
-                                 hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra>%{fullData.name}</extra>",
-                                 **scale), row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
+        data.append({"type": "heatmap", "x": xx, "y": yy, "z": A_shown[:, j].reshape(len(yy), len(xx)),
+                     "showscale": j == 0, "name": titles[j], "colorbar": {"title": {"text": lab["value"]}},
+                     "xaxis": xref, "yaxis": yref,
+                     "hovertemplate": "(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra>%{fullData.name}</extra>", **scale})
+    for key in lay:
+        if key.startswith(("xaxis", "yaxis")):
+            lay[key]["showticklabels"] = False
     notes = [lab["more"].format(m=m, n=n)] if m < n else []
     if bad:
         notes.append(lab["dropped"].format(n=bad))
-    return _layout(fig, lab["title"], notes, 160 + 200 * rows, "hidden-units", top=140)
+    return _figure(data, lay, lab["title"], notes, 160 + 200 * rows, "hidden-units", top=140)
 
 
 # -- gradient and unit health ------------------------------------------------------------------
@@ -501,27 +574,33 @@ def gradient_health(history, n_layers: int, *, labels: Mapping[str, str] | None 
     """Two stacked log-y panels: per-layer gradient norm, then update/weight ratio with a dashed
     1e-3 line; one colour per layer, so vanishing gradients in early sigmoid layers stand out."""
     lab = _labels(HEALTH_LABELS, labels)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=(lab["grad"], lab["ratio"]))
-    bad_total = 0
-    for row, prefix in ((1, "grad_norm"), (2, "ratio")):
+    lay, refs = _panels(2, 2, 1, (lab["grad"], lab["ratio"]), 0.0, 0.12)
+    data, bad_total = [], 0
+    for (xref, yref), prefix in zip(refs, ("grad_norm", "ratio")):
+        shown = []
         for l in range(n_layers):
             name = lab["layer"].format(l=l + 1)
             tr, bad = _curve(history, f"{prefix}_{l + 1}", name, LAYER_COLORS[l % len(LAYER_COLORS)], log=True,
-                             value_format=".3g", x_label=lab["x"], legendgroup=f"layer{l}", showlegend=row == 1)
+                             value_format=".3g", x_label=lab["x"], legendgroup=f"layer{l}",
+                             showlegend=prefix == "grad_norm")
             bad_total += bad
             if tr is not None:
-                fig.add_trace(tr, row=row, col=1)
-    fig.add_hline(y=RATIO_REFERENCE, line={"dash": "dash", "color": NEUTRAL, "width": 2}, row=2, col=1)
-    # placed by hand: on a log axis an annotation's y is the exponent (add_hline gets this wrong)
-    fig.add_annotation(text=lab["reference"], x=0, xref="x2 domain", y=math.log10(RATIO_REFERENCE), yref="y2",
-                       xanchor="left", yanchor="bottom", showarrow=False, font={"color": NEUTRAL})
-    fig.update_yaxes(type="log")
-    fig.update_xaxes(title_text=lab["x"], row=2, col=1)
+                shown.append(tr.update(xaxis=xref, yaxis=yref))
+        data += shown
+        # the reference line stays within the ticked range of the ratio panel
+        lay["yaxis" + yref[1:]].update(_log_axis(shown, *([RATIO_REFERENCE] if prefix == "ratio" else [])))
+    lay["xaxis"].update(matches="x2", showticklabels=False)  # shared iteration axis, labelled once below
+    lay["xaxis2"]["title"] = {"text": lab["x"]}
+    lay["shapes"] = [{"type": "line", "xref": "x2 domain", "x0": 0, "x1": 1, "yref": "y2", "y0": RATIO_REFERENCE,
+                      "y1": RATIO_REFERENCE, "line": {"dash": "dash", "color": NEUTRAL, "width": 2}}]
+    # on a log axis an annotation's y is the exponent
+    lay["annotations"].append({"text": lab["reference"], "x": 0, "xref": "x2 domain", "y": math.log10(RATIO_REFERENCE),
+                               "yref": "y2", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+                               "font": {"color": NEUTRAL}})
     notes = [lab["dropped"].format(n=bad_total)] if bad_total else []
     if not _n_rows(history):
         notes.append(lab["empty"])
-    return _layout(fig, lab["title"], notes, 640, "gradient-health", top=130)
+    return _figure(data, lay, lab["title"], notes, 640, "gradient-health", top=130)
 
 
 def unit_health(history, n_layers: int, *, labels: Mapping[str, str] | None = None) -> go.Figure:
@@ -536,9 +615,9 @@ def unit_health(history, n_layers: int, *, labels: Mapping[str, str] | None = No
             if tr is not None:
                 fig.add_trace(tr)
     notes = [] if fig.data else [lab["none"] if _n_rows(history) else lab["empty"]]
-    fig.update_xaxes(title_text=lab["x"])
-    fig.update_yaxes(title_text=lab["fraction"], range=[-0.02, 1.02], tickformat=".0%")
-    return _layout(fig, lab["unit_title"], notes, 420, "unit-health")
+    lay = {"xaxis": {"title": {"text": lab["x"]}},
+           "yaxis": {"title": {"text": lab["fraction"]}, "range": [-0.02, 1.02], "tickformat": ".0%"}}
+    return _figure(fig.data, lay, lab["unit_title"], notes, 420, "unit-health")
 
 
 # -- classification results -------------------------------------------------------------------
@@ -565,42 +644,40 @@ def confusion_matrix_figure(y_true: Array, y_pred: Array, class_names: Sequence[
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     hover = (lab["hover"].format(y="%{y}", x="%{x}") + "<br>%{z} " + lab["count"]
              + " (%{customdata:.0%} " + lab["row_share"] + ")<extra></extra>")
-    fig = go.Figure(go.Heatmap(z=cm, x=names, y=names, customdata=share, colorscale=SEQUENTIAL, zmin=0,
-                               zmax=max(1, int(cm.max())), texttemplate="%{z}",
-                               textfont={"size": FONT["small"]}, hovertemplate=hover,
-                               colorbar={"title": {"text": lab["count"]}}))
-    fig.update_xaxes(title_text=lab["x"], type="category", side="bottom")
-    fig.update_yaxes(title_text=lab["y"], type="category", autorange="reversed")
+    heat = {"type": "heatmap", "z": cm, "x": names, "y": names, "customdata": share, "colorscale": SEQUENTIAL,
+            "zmin": 0, "zmax": max(1, int(cm.max())), "texttemplate": "%{z}", "textfont": {"size": FONT["small"]},
+            "hovertemplate": hover, "colorbar": {"title": {"text": lab["count"]}}}
+    lay = {"xaxis": {"title": {"text": lab["x"]}, "type": "category", "side": "bottom"},
+           "yaxis": {"title": {"text": lab["y"]}, "type": "category", "autorange": "reversed"}}
     title = lab["title"].format(acc=np.trace(cm) / n, n=n) if n else lab["empty_title"]
     size = 260 + 42 * len(names)
-    return _layout(fig, title, [] if n else [lab["empty"]], min(size, 760), "confusion")
+    return _figure([heat], lay, title, [] if n else [lab["empty"]], min(size, 760), "confusion")
 
 
-def _image_panels(images: Array, titles: list[str], cols: int, scale: dict, hover: str) -> go.Figure:
-    """One square Heatmap per image (side x side), row 0 at the top, axes hidden."""
+def _image_panels(images: Array, titles: list[str], cols: int, scale: dict, hover: str,
+                  title_colors: Sequence[str] | None = None, shapes: Sequence[dict] = ()) -> tuple[list, dict]:
+    """One square Heatmap per image (side x side), row 0 at the top, axes hidden; the colour bar on
+    the first panel unless ``scale`` says otherwise."""
     m = len(images)
     side = math.isqrt(images.shape[1])
     rows = max(1, math.ceil(m / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.015,
-                        vertical_spacing=min(0.3 / rows, 0.08))
+    lay, refs = _panels(m, rows, cols, titles, 0.015, min(0.3 / rows, 0.08), title_colors=title_colors)
     z_all, _ = _masked(images)
     ticks = np.arange(1, side + 1)  # 1-based rows and columns on screen
-    for k in range(m):
-        r, c = divmod(k, cols)
-        fig.add_trace(go.Heatmap(x=ticks, y=ticks, z=z_all[k].reshape(side, side), showscale=k == 0,
-                                 hovertemplate=hover, name=titles[k], **scale), row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", constrain="domain")
-    for k in range(m):  # square pixels: each panel's y axis keeps the scale of its x axis
-        fig.layout[f"yaxis{k + 1 if k else ''}"].scaleanchor = f"x{k + 1 if k else ''}"
-    return fig
+    data = [{"type": "heatmap", "x": ticks, "y": ticks, "z": z_all[k].reshape(side, side), "hovertemplate": hover,
+             "name": titles[k], "xaxis": xref, "yaxis": yref, "showscale": k == 0} | scale
+            for k, (xref, yref) in enumerate(refs)]
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "constrain": "domain"}
+    for xref, yref in refs:  # square pixels: each panel's y axis keeps the scale of its x axis
+        lay["xaxis" + xref[1:]].update(hidden)
+        lay["yaxis" + yref[1:]].update(hidden, autorange="reversed", scaleanchor=xref)
+    lay["shapes"] = list(shapes)
+    return data, lay
 
 
-def digit_grid(images: Array, true: Array, pred: Array, probs: Array, *, n: int = 24,
-               class_names: Sequence[str] | None = None, labels: Mapping[str, str] | None = None) -> go.Figure:
-    """The first n images (m, 64) as 8x8 grey Heatmaps; titles give the predicted class and its
-    probability (``probs``: (m,) for the predicted class, or (m, k)); mistakes in vermillion and framed."""
-    lab = _labels(DIGIT_LABELS, labels)
+def _digit_tiles(images: Array, true: Array, pred: Array, probs: Array, n: int, class_names: Sequence[str] | None,
+                 lab: Mapping[str, str]) -> tuple[Array, list[str], Array, dict]:
+    """The first n images, their titles (prediction and probability), which are wrong, and the grey scale."""
     images = np.asarray(images, dtype=float)[:n]
     m = len(images)
     true, pred = np.asarray(true, dtype=int)[:m], np.asarray(pred, dtype=int)[:m]
@@ -612,25 +689,11 @@ def digit_grid(images: Array, true: Array, pred: Array, probs: Array, *, n: int 
               for q, pk, t, w in zip(pred, p, true, wrong)]
     finite = images[np.isfinite(images)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    scale = {"zmin": lo, "zmax": hi if hi > lo else lo + 1.0, "colorscale": GREYS}
-    fig = _image_panels(images, titles, 8, scale, lab["pixel"].format(r="%{y}", c="%{x}") + ": %{z:.2f}"
-                        + "<extra></extra>")
-    fig.update_traces(showscale=False)
-    for k in np.flatnonzero(wrong):
-        fig.add_shape(type="rect", xref=f"x{k + 1 if k else ''} domain", yref=f"y{k + 1 if k else ''} domain",
-                          x0=0, x1=1, y0=0, y1=1, line={"color": NEGATIVE, "width": 3})
-    notes = [lab["mistakes"].format(k=int(wrong.sum()), n=m)]
-    rows = max(1, math.ceil(m / 8))
-    fig = _layout(fig, lab["title"], notes, 150 + 150 * rows, "digit-grid", top=140)
-    for k, annotation in enumerate(fig.layout.annotations):  # subplot titles, one per image
-        annotation.font.color = NEGATIVE if wrong[k] else TEXT
-    return fig
+    return images, titles, wrong, {"zmin": lo, "zmax": hi if hi > lo else lo + 1.0, "colorscale": GREYS}
 
 
-def first_layer_filters(W1: Array, *, max_units: int = 32, labels: Mapping[str, str] | None = None) -> go.Figure:
-    """Each hidden unit's incoming weights W1[:, j] (n_in a square, e.g. 64 -> 8x8) as an image,
-    all on one symmetric diverging scale (zmin = -zmax, zmid = 0)."""
-    lab = _labels(DIGIT_LABELS, labels)
+def _filter_tiles(W1: Array, max_units: int, lab: Mapping[str, str]) -> tuple[Array, int, int, dict]:
+    """(W1[:, :m].T, m, n_units, one symmetric diverging scale) for the first-layer filter pictures."""
     W = np.asarray(W1, dtype=float)
     side = math.isqrt(W.shape[0])
     if side * side != W.shape[0]:
@@ -642,9 +705,116 @@ def first_layer_filters(W1: Array, *, max_units: int = 32, labels: Mapping[str, 
     top = top if top > 0 else 1.0
     scale = {"zmin": -top, "zmax": top, "zmid": 0.0, "colorscale": DIVERGING,
              "colorbar": {"title": {"text": lab["weight"]}}}
-    titles = [lab["unit"].format(j=j + 1) for j in range(m)]
-    fig = _image_panels(shown, titles, 8, scale, lab["pixel"].format(r="%{y}", c="%{x}") + ": %{z:.4g}"
-                        + "<extra>%{fullData.name}</extra>")
-    notes = [lab["more"].format(m=m, n=W.shape[1])] if m < W.shape[1] else []
+    return shown, m, W.shape[1], scale
+
+
+def digit_grid(images: Array, true: Array, pred: Array, probs: Array, *, n: int = 24,
+               class_names: Sequence[str] | None = None, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """The first n images (m, 64) as 8x8 grey Heatmaps; titles give the predicted class and its
+    probability (``probs``: (m,) for the predicted class, or (m, k)); mistakes in vermillion and framed."""
+    lab = _labels(DIGIT_LABELS, labels)
+    images, titles, wrong, scale = _digit_tiles(images, true, pred, probs, n, class_names, lab)
+    m = len(images)
+    frames = [{"type": "rect", "xref": f"x{k + 1 if k else ''} domain", "yref": f"y{k + 1 if k else ''} domain",
+               "x0": 0, "x1": 1, "y0": 0, "y1": 1, "line": {"color": NEGATIVE, "width": 3}}
+              for k in np.flatnonzero(wrong)]
+    data, lay = _image_panels(images, titles, 8, scale | {"showscale": False},
+                              lab["pixel"].format(r="%{y}", c="%{x}") + ": %{z:.2f}<extra></extra>",
+                              title_colors=[NEGATIVE if w else TEXT for w in wrong], shapes=frames)
+    notes = [lab["mistakes"].format(k=int(wrong.sum()), n=m)]
     rows = max(1, math.ceil(m / 8))
-    return _layout(fig, lab["filters_title"], notes, 150 + 150 * rows, "first-layer-filters", top=140)
+    return _figure(data, lay, lab["title"], notes, 150 + 150 * rows, "digit-grid", top=140)
+
+
+def first_layer_filters(W1: Array, *, max_units: int = 32, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Each hidden unit's incoming weights W1[:, j] (n_in a square, e.g. 64 -> 8x8) as an image,
+    all on one symmetric diverging scale (zmin = -zmax, zmid = 0)."""
+    lab = _labels(DIGIT_LABELS, labels)
+    shown, m, n_units, scale = _filter_tiles(W1, max_units, lab)
+    titles = [lab["unit"].format(j=j + 1) for j in range(m)]
+    data, lay = _image_panels(shown, titles, 8, scale, lab["pixel"].format(r="%{y}", c="%{x}") + ": %{z:.4g}"
+                              + "<extra>%{fullData.name}</extra>")
+    notes = [lab["more"].format(m=m, n=n_units)] if m < n_units else []
+    rows = max(1, math.ceil(m / 8))
+    return _figure(data, lay, lab["filters_title"], notes, 150 + 150 * rows, "first-layer-filters", top=140)
+
+
+# -- the same pictures as one mosaic (one trace: about ten times faster to build and send) ---------
+MOSAIC_GAP = (3, 1)  # empty cells between tiles: (rows, for the title above each tile; columns)
+
+
+def mosaic_layout(m: int, side: int, cols: int) -> tuple[int, int]:
+    """(rows, cols) of the mosaic's z for m tiles of side x side, MOSAIC_GAP cells between tiles and
+    a title band above the first row; tile k's top-left cell is at tile_origin(k, side, cols)."""
+    rows = max(1, math.ceil(m / cols))
+    gv, gh = MOSAIC_GAP
+    return rows * (side + gv), min(m, cols) * (side + gh) - gh
+
+
+def tile_origin(k: int, side: int, cols: int) -> tuple[int, int]:
+    """(row, col) in the mosaic's z of tile k's top-left pixel."""
+    r, c = divmod(k, cols)
+    gv, gh = MOSAIC_GAP
+    return r * (side + gv) + gv, c * (side + gh)
+
+
+def _mosaic(images: Array, titles: Sequence[str], cols: int, scale: dict, hover: str,
+            title_colors: Sequence[str] | None = None, framed: Sequence[int] = ()) -> tuple[list, dict]:
+    """One Heatmap holding every image (m, side*side) as a side x side tile, NaN (blank, no hover)
+    between tiles; customdata per cell = (tile, row, column), 1-based; titles above the tiles."""
+    m = len(images)
+    side = math.isqrt(images.shape[1])
+    H, W = mosaic_layout(m, side, cols)
+    z = np.full((H, W), np.nan)
+    info = np.zeros((H, W, 3))
+    rr, cc = np.meshgrid(np.arange(1, side + 1), np.arange(1, side + 1), indexing="ij")
+    tiles, _ = _masked(images)
+    annotations, shapes = [], []
+    for k in range(m):
+        r0, c0 = tile_origin(k, side, cols)
+        z[r0:r0 + side, c0:c0 + side] = tiles[k].reshape(side, side)
+        info[r0:r0 + side, c0:c0 + side] = np.stack([np.full((side, side), k + 1), rr, cc], axis=-1)
+        color = {"color": title_colors[k]} if title_colors is not None else {}
+        annotations.append({"text": titles[k], "x": c0 + (side - 1) / 2, "y": r0 - 0.6, "xref": "x", "yref": "y",
+                            "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                            "font": {"size": FONT["small"]} | color})
+        if k in framed:
+            shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": c0 - 0.5, "x1": c0 + side - 0.5,
+                           "y0": r0 - 0.5, "y1": r0 + side - 0.5, "line": {"color": NEGATIVE, "width": 3}})
+    trace = {"type": "heatmap", "z": z, "customdata": info, "hoverongaps": False, "hovertemplate": hover,
+             "xgap": 0, "ygap": 0} | scale
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "constrain": "domain",
+              "ticks": "", "range": [-0.5, W - 0.5]}
+    lay = {"xaxis": hidden, "yaxis": hidden | {"range": [H - 0.5, -0.5], "scaleanchor": "x"},
+           "annotations": annotations, "shapes": shapes}
+    return [trace], lay
+
+
+def digit_mosaic(images: Array, true: Array, pred: Array, probs: Array, *, n: int = 24,
+                 class_names: Sequence[str] | None = None, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """digit_grid's picture as one mosaic Heatmap: the first n images (m, 64) as 8x8 grey tiles titled
+    with the predicted class and its probability (``probs`` (m,) or (m, k)); mistakes titled in
+    vermillion and framed."""
+    lab = _labels(DIGIT_LABELS, labels)
+    images, titles, wrong, scale = _digit_tiles(images, true, pred, probs, n, class_names, lab)
+    m = len(images)
+    hover = (lab["pixel"].format(r="%{customdata[1]}", c="%{customdata[2]}")
+             + ": %{z:.2f}<extra>#%{customdata[0]}</extra>")
+    data, lay = _mosaic(images, titles, 8, scale | {"showscale": False}, hover,
+                        [NEGATIVE if w else TEXT for w in wrong], np.flatnonzero(wrong).tolist())
+    rows = max(1, math.ceil(m / 8))
+    return _figure(data, lay, lab["title"], [lab["mistakes"].format(k=int(wrong.sum()), n=m)], 130 + 140 * rows,
+                   "digit-grid", top=110)
+
+
+def filter_mosaic(W1: Array, *, max_units: int = 32, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """first_layer_filters' picture as one mosaic Heatmap: each hidden unit's incoming weights W1[:, j]
+    (n_in a square) as a tile, all on one symmetric diverging scale (zmin = -zmax, zmid = 0)."""
+    lab = _labels(DIGIT_LABELS, labels)
+    shown, m, n_units, scale = _filter_tiles(W1, max_units, lab)
+    hover = (lab["pixel"].format(r="%{customdata[1]}", c="%{customdata[2]}") + ": %{z:.4g}<extra>"
+             + lab["unit"].format(j="%{customdata[0]}") + "</extra>")
+    data, lay = _mosaic(shown, [lab["unit"].format(j=j + 1) for j in range(m)], 8, scale, hover)
+    notes = [lab["more"].format(m=m, n=n_units)] if m < n_units else []
+    rows = max(1, math.ceil(m / 8))
+    return _figure(data, lay, lab["filters_title"], notes, 130 + 140 * rows, "first-layer-filters", top=110)

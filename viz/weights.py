@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from viz.palette import BACKGROUND, DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE, TEXT
+from viz.palette import DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE
+from viz.training import _figure  # one validated build per figure (see there why)
 
 Array = np.ndarray
 
@@ -46,24 +46,6 @@ def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> di
     return {**defaults, **(labels or {})}
 
 
-def _layout(fig: go.Figure, title: str, notes: Sequence[str], height: int, uirevision: str,
-            top: int = 110) -> go.Figure:
-    """Big fonts, transparent background, a title whose subtitle carries the notes."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT["title"]},
-               "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        font={"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height, uirevision=uirevision,
-        margin={"l": 70, "r": 30, "t": top, "b": 60},
-        legend={"font": {"size": FONT["small"]}},
-        hoverlabel={"font": {"size": FONT["small"]}},
-    )
-    fig.update_xaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
-    fig.update_yaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]})
-    fig.update_annotations(font_size=FONT["small"])
-    return fig
-
-
 def shared_limit(matrices: Sequence[Array]) -> float:
     """max |value| over the finite entries of all matrices (1.0 when they are all 0 or empty)."""
     top = 0.0
@@ -75,6 +57,16 @@ def shared_limit(matrices: Sequence[Array]) -> float:
     return top if top > 0 else 1.0
 
 
+def _columns(widths: Sequence[float], spacing: float) -> list[tuple[float, float]]:
+    """x domains of side-by-side panels with relative ``widths`` (as make_subplots' column_widths)."""
+    free = 1.0 - spacing * (len(widths) - 1)
+    out, x = [], 0.0
+    for w in widths:
+        out.append((x, x + free * w / sum(widths)))
+        x = out[-1][1] + spacing
+    return out
+
+
 def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
                     labels: Mapping[str, str] | None = None) -> go.Figure:
     """One Heatmap per layer, side by side, on ONE symmetric diverging scale
@@ -84,23 +76,29 @@ def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
     mats = [np.atleast_2d(np.asarray(m, dtype=float)) for m in matrices]
     top = shared_limit(mats)
     widths = [max(m.shape[1], 2) for m in mats]
-    fig = make_subplots(rows=1, cols=max(1, len(mats)), subplot_titles=list(titles),
-                        column_widths=[w / sum(widths) for w in widths] if mats else None, horizontal_spacing=0.06)
-    bad = 0
-    for k, (m, title) in enumerate(zip(mats, titles)):
+    x_tick = 1 if max(widths, default=0) <= 16 else None
+    y_tick = 1 if max((m.shape[0] for m in mats), default=0) <= 16 else None
+    data, lay, bad = [], {"annotations": []}, 0
+    for k, ((x0, x1), m, title) in enumerate(zip(_columns(widths or [1], 0.06), mats, titles)):
         z = m.copy()
         nonfinite = ~np.isfinite(z)
         bad += int(nonfinite.sum())
         z[nonfinite] = np.nan
-        small = z.size <= MAX_TEXT_CELLS
-        fig.add_trace(go.Heatmap(
-            z=z, x=np.arange(1, z.shape[1] + 1), y=np.arange(1, z.shape[0] + 1), zmin=-top, zmax=top, zmid=0.0,
-            colorscale=DIVERGING, showscale=k == 0, name=title, colorbar={"title": {"text": lab["value"]}},
-            xgap=1, ygap=1, texttemplate="%{z:.3f}" if small else None, textfont={"size": FONT["small"]},
-            hovertemplate=f"{title}<br>{lab['hover']}<br>%{{z}}<extra></extra>"), row=1, col=k + 1)
-    fig.update_xaxes(title_text=lab["x"], dtick=1 if max(widths, default=0) <= 16 else None)
-    fig.update_yaxes(autorange="reversed", dtick=1 if max((m.shape[0] for m in mats), default=0) <= 16 else None)
-    fig.update_yaxes(title_text=lab["y"], col=1)
+        suffix = str(k + 1) if k else ""
+        data.append({
+            "type": "heatmap", "z": z, "x": np.arange(1, z.shape[1] + 1), "y": np.arange(1, z.shape[0] + 1),
+            "zmin": -top, "zmax": top, "zmid": 0.0, "colorscale": DIVERGING, "showscale": k == 0, "name": title,
+            "colorbar": {"title": {"text": lab["value"]}, "tickformat": ".2~g"},  # 0.0005, not plotly's "500µ"
+            "xgap": 1, "ygap": 1,
+            "texttemplate": "%{z:.3g}" if z.size <= MAX_TEXT_CELLS else None,  # 3 digits: gradients are small
+            "textfont": {"size": FONT["small"]}, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+            "hovertemplate": f"{title}<br>{lab['hover']}<br>%{{z}}<extra></extra>"})
+        lay[f"xaxis{suffix}"] = {"domain": [x0, x1], "anchor": f"y{suffix}", "title": {"text": lab["x"]},
+                                 "dtick": x_tick}
+        lay[f"yaxis{suffix}"] = {"domain": [0.0, 1.0], "anchor": f"x{suffix}", "autorange": "reversed",
+                                 "dtick": y_tick} | ({"title": {"text": lab["y"]}} if k == 0 else {})
+        lay["annotations"].append({"text": title, "x": (x0 + x1) / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+                                   "xanchor": "center", "yanchor": "bottom", "showarrow": False})
     notes = [lab["scale"].format(top=top)]
     if all(not np.any(np.nan_to_num(m)) for m in mats):
         notes.append(lab["all_zero"])
@@ -108,7 +106,7 @@ def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
         notes.append(lab["dropped"].format(n=bad))
     tallest = max((m.shape[0] for m in mats), default=1)
     height = int(min(760, max(400, 220 + 28 * tallest)))
-    return _layout(fig, lab["title"], notes, height, "weight-heatmaps", top=140)
+    return _figure(data, lay, lab["title"], notes, height, "weight-heatmaps", top=140)
 
 
 def weight_lines(iterations: Array, series: Mapping[str, Array], *,
@@ -116,21 +114,21 @@ def weight_lines(iterations: Array, series: Mapping[str, Array], *,
     """One line per named weight (values aligned with ``iterations``); non-finite points dropped."""
     lab = _labels(LINES_LABELS, labels)
     it = np.asarray(iterations, dtype=float)
-    fig, bad = go.Figure(), 0
+    data, bad = [], 0
     for k, (name, values) in enumerate(series.items()):
         v = np.asarray(values, dtype=float)
         ok = np.isfinite(v) & np.isfinite(it)
         bad += int((~ok).sum())
-        fig.add_trace(go.Scatter(
-            x=it[ok], y=v[ok], mode="lines+markers" if ok.sum() <= 30 else "lines", name=name,
-            line={"color": LINE_COLORS[k % len(LINE_COLORS)], "width": 3,
-                  "dash": LINE_DASHES[(k // len(LINE_COLORS)) % len(LINE_DASHES)]},
-            hovertemplate=f"{lab['x']} %{{x}}<br>{name} = %{{y}}<extra></extra>"))
+        data.append({
+            "type": "scatter", "x": it[ok], "y": v[ok], "mode": "lines+markers" if ok.sum() <= 30 else "lines",
+            "name": name, "line": {"color": LINE_COLORS[k % len(LINE_COLORS)], "width": 3,
+                                   "dash": LINE_DASHES[(k // len(LINE_COLORS)) % len(LINE_DASHES)]},
+            "hovertemplate": f"{lab['x']} %{{x}}<br>{name} = %{{y}}<extra></extra>"})
     notes = [] if series else [lab["empty"]]
     if bad:
         notes.append(lab["dropped"].format(n=bad))
-    fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1})
-    fig.update_xaxes(title_text=lab["x"])
-    fig.update_yaxes(title_text=lab["y"])
-    fig.update_layout(hovermode="x unified")
-    return _layout(fig, lab["title"], notes, 420, "weight-lines")
+    zero = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+            "line": {"color": NEUTRAL, "width": 1}}
+    lay = {"shapes": [zero], "xaxis": {"title": {"text": lab["x"]}}, "yaxis": {"title": {"text": lab["y"]}},
+           "hovermode": "x unified"}
+    return _figure(data, lay, lab["title"], notes, 420, "weight-lines")
