@@ -13,24 +13,26 @@ st.title(t("save.title"))
 st.subheader(t("save.share"))
 st.markdown(t("save.share.text"))
 st.code(shell.share_link(app, current_lang()), language=None, wrap_lines=True)
-if len(s.segments) > 1:
+if len(s.segments) > 1 or s.edited:
     st.info(t("save.share.changed"))
+if s.iteration > state.replay_cap(s.config, s.dataset):
+    st.info(t("save.share.capped", cap=state.replay_cap(s.config, s.dataset)))
 
 st.subheader(t("save.export"))
 cols = st.columns(2)
 stem = f"backprop-lab-{s.config.dataset}-it{s.iteration}"
 if s.record is not None:
     cols[0].download_button(t("save.trace_json"), runfile.trace_json(s.record), f"{stem}-trace.json",
-                            "application/json", use_container_width=True)
+                            "application/json", width="stretch")
     cols[1].download_button(t("save.trace_csv"), runfile.trace_csv(s.record), f"{stem}-trace.csv", "text/csv",
-                            use_container_width=True)
+                            width="stretch")
 else:
     st.caption(t("save.no_trace"))
 cols = st.columns(2)
 cols[0].download_button(t("save.history_csv"), runfile.history_csv(s), f"{stem}-history.csv", "text/csv",
-                        use_container_width=True)
+                        width="stretch")
 cols[1].download_button(t("save.run_json"), runfile.run_json(s), f"{stem}-run.json", "application/json",
-                        use_container_width=True)
+                        width="stretch")
 
 st.subheader(t("save.upload"))
 st.file_uploader(t("save.upload"), type=["json"], key="run_upload", help=t("save.upload.help"),

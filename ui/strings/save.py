@@ -5,9 +5,12 @@ STRINGS = {
     "save.share": ("Share link", "分享链接"),
     "save.share.text": ("This address reproduces the same network, data, seed and iteration on any laptop:",
                         "此地址可在任何电脑上重现相同的网络、数据、种子和迭代："),
-    "save.share.changed": ("Settings were changed mid-run; a link replays the current settings from iteration 0. "
+    "save.share.changed": ("Settings were changed mid-run (or the weights were moved by hand); a link replays the current settings from iteration 0. "
                            "To hand over this exact run, download the run file below.",
-                           "训练中途修改过设置；链接会用当前设置从第 0 次迭代重放。若要交付这次训练的精确状态，请下载下方的运行文件。"),
+                           "训练中途修改过设置（或手动移动过权重）；链接会用当前设置从第 0 次迭代重放。若要交付这次训练的精确状态，请下载下方的运行文件。"),
+    "save.share.capped": ("A link replays at most {cap} iterations of this network (to open quickly on every laptop); "
+                          "to hand over this run exactly, download the run file below.",
+                          "对这个网络，链接最多重放 {cap} 次迭代（以便每台电脑都能快速打开）；若要精确交付这次训练，请下载下方的运行文件。"),
     "save.export": ("Download", "下载"),
     "save.trace_json": ("This iteration's trace (JSON)", "本次迭代的全部数值（JSON）"),
     "save.trace_csv": ("This iteration's trace (CSV)", "本次迭代的全部数值（CSV）"),
