@@ -42,7 +42,7 @@ def run(script: str, quick: bool) -> str:
 
 
 def section(outputs: list[tuple[str, str, str]]) -> str:
-    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = (f"Measured {when} on {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
             f"by `python bench/run_all.py`. Each block is one script's own output.\n")
     blocks = [f"#### {title}\n\n```\n{text}\n```\n" for title, _, text in outputs]

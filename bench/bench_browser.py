@@ -1,0 +1,190 @@
+"""Benchmark: click-to-updated-page latency of Step in a real browser, Backprop Lab against a trivial app.
+
+Two real servers (app.py and bench/trivial_app.py: one button, one metric, one plotly chart whose data
+changes per click) and one headless Chromium. Each sample is timed inside the page: from the click on
+"Step" until the first metric's text has changed AND the script state is notRunning, then one more
+animation frame (so the new page has been laid out and painted). Clicks alternate between the two
+apps, so load from other processes on this machine hits both alike; the ratio is the headline.
+
+    python bench/bench_browser.py            # 25 clicks per app after 3 warm-up clicks
+    python bench/bench_browser.py --quick    # 8 clicks per app (smoke run)
+
+Goal: median(app) / median(trivial) <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import _server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+GOAL = 1.5
+
+# Click the visible button whose text has a line equal to `label`; resolve with the milliseconds until
+# the first metric changed and the script is idle, plus one animation frame.
+_CLICK_JS = """async (label) => {
+  const buttons = [...document.querySelectorAll("[data-testid='stButton'] button")]
+      .filter(b => b.offsetParent !== null && !b.disabled);
+  const btn = buttons.find(b => b.innerText.split('\\n').some(l => l.trim() === label));
+  if (!btn) throw new Error('no button ' + label);
+  const app = document.querySelector("[data-testid='stApp']");
+  const value = () => (document.querySelector("[data-testid='stMetricValue']") || {}).innerText;
+  const before = value();
+  const t0 = performance.now();
+  return await new Promise((resolve, reject) => {
+    let done = false;
+    const check = () => {
+      if (done || value() === before || app.getAttribute('data-test-script-state') !== 'notRunning') return;
+      done = true;
+      obs.disconnect();
+      requestAnimationFrame(() => resolve(performance.now() - t0));
+    };
+    const obs = new MutationObserver(check);
+    obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+    setTimeout(() => { if (!done) { obs.disconnect(); reject(new Error('timeout after click')); } }, 60000);
+    btn.click();
+  });
+}"""
+
+_DRAWN_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stAppSkeleton']")) return false;
+  for (const c of document.querySelectorAll("[data-testid='stPlotlyChart']")) {
+    const p = c.querySelector('.js-plotly-plot');
+    if (!p || !p._fullLayout) return false;
+  }
+  return !!document.querySelector("[data-testid='stMetricValue']");
+}"""
+
+
+class ServerClock:
+    """Times, as seen by this process, from the last BackMsg the page sent to the script_finished it got
+    back: the server's share of a click (its queue, the script run, the deltas over loopback)."""
+
+    def __init__(self, page) -> None:
+        self.sent = self.last = None
+        self.spans: list[float] = []
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        if ws.url.endswith("/_stcore/stream"):
+            ws.on("framesent", self._sent)
+            ws.on("framereceived", self._received)
+
+    def _sent(self, payload) -> None:
+        self.sent = time.perf_counter()
+
+    def _received(self, payload) -> None:
+        if self.sent is None or not isinstance(payload, (bytes, bytearray)):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = ForwardMsg()
+        msg.ParseFromString(bytes(payload))
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished == 0:
+            self.last = (time.perf_counter() - self.sent) * 1e3
+
+    def take(self) -> float:
+        span, self.last = self.last, None
+        return span if span is not None else float("nan")
+
+
+def open_page(browser, url: str):
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = ctx.new_page()
+    page.clock_ = ServerClock(page)
+    page.goto(url)
+    settle(page)
+    return page
+
+
+def settle(page) -> None:
+    """Drawn, and still drawn a moment later (a quick second run would otherwise be measured)."""
+    for _ in range(3):
+        page.wait_for_function(_DRAWN_JS, polling=50, timeout=120_000)
+        page.wait_for_timeout(300)
+        if page.evaluate(_DRAWN_JS):
+            return
+
+
+def click_ms(page, label: str = "Step") -> tuple[float, float]:
+    """(click-to-updated-page ms measured in the page, the server's share in ms)."""
+    page.clock_.take()
+    ms = float(page.evaluate(_CLICK_JS, label))
+    settle(page)  # let plots finish before the next sample
+    return ms, page.clock_.take()
+
+
+def summary(name: str, xs: list[float]) -> str:
+    q = statistics.quantiles(xs, n=10) if len(xs) >= 2 else xs * 9
+    return (f"{name:<22} median {statistics.median(xs):7.0f} ms   p10 {q[0]:7.0f}   p90 {q[-1]:7.0f}   "
+            f"min {min(xs):6.0f}   max {max(xs):6.0f}   (n={len(xs)})")
+
+
+def measure(clicks: int, warmup: int, extra: list[str]) -> dict[str, list[tuple[float, float]]]:
+    from playwright.sync_api import sync_playwright
+
+    logs = ROOT / "artifacts"
+    with _server.running("app.py", log_path=logs / "bench-browser-app.log", extra_args=extra) as app_srv, \
+            _server.running("bench/trivial_app.py", log_path=logs / "bench-browser-trivial.log",
+                            extra_args=extra) as triv_srv, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            pages = {"Backprop Lab (XOR)": open_page(browser, app_srv.url),
+                     "trivial app": open_page(browser, triv_srv.url)}
+            for page in pages.values():
+                for _ in range(warmup):
+                    click_ms(page)
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in pages}
+            for _ in range(clicks):
+                for name, page in pages.items():
+                    times[name].append(click_ms(page))
+        finally:
+            browser.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="8 clicks per app instead of 25")
+    ap.add_argument("--clicks", type=int, default=None, help="clicks per app (at least 20 for the headline)")
+    ap.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
+                    help="a streamlit config option for both servers, e.g. runner.postScriptGC=false (repeatable)")
+    args = ap.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+        return 2
+    clicks = args.clicks or (8 if args.quick else 25)
+    t0 = time.perf_counter()
+    extra = [a for item in args.set for a in (f"--{item.partition('=')[0]}", item.partition("=")[2])]
+    load = os.getloadavg()[0]
+    times = measure(clicks, warmup=1 if args.quick else 3, extra=extra)
+    print("Click 'Step' -> iteration metric updated and script idle (+1 frame), real Chromium, loopback"
+          + (f"; server options {' '.join(args.set)}" if args.set else "")
+          + f"; load average {load:.1f} -> {os.getloadavg()[0]:.1f}:")
+    for name, xs in times.items():
+        print(summary(name, [t for t, _ in xs]))
+    print("  of which the server's share (BackMsg sent -> script_finished received):")
+    for name, xs in times.items():
+        print(summary("  " + name, [s for _, s in xs if s == s]))
+    app_ms, triv_ms = ([t for t, _ in xs] for xs in times.values())
+    ratio = statistics.median(app_ms) / statistics.median(triv_ms)
+    print(f"ratio (medians) {ratio:.2f}  (goal <= {GOAL})  {'OK' if ratio <= GOAL else 'ABOVE GOAL'}"
+          f"   [{time.perf_counter() - t0:.0f} s total]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
