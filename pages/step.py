@@ -7,16 +7,20 @@ from ui.i18n import t
 
 app = state.get()
 st.title(t("step.title"))
-shell.diverged(app)
 if st.session_state.get("w_dataset") == "csv" and app.csv is None:
     st.info(t("status.waiting_csv"))
-step_view.controls(app)
 st.toggle(t("step.quiz"), key="quiz_on", help=t("step.quiz.help"))
+interval = step_view.play_interval(app)
 
 
-@st.fragment(run_every=step_view.play_interval(app))
+@st.fragment(run_every=interval)
 def live_view() -> None:
+    # The controls live in the fragment: a click reruns only this part, not the sidebar and the page.
+    step_view.controls(app)
+    if step_view.play_interval(app) != interval:  # Play / Pause changes run_every: redraw the page once
+        st.rerun(scope="app")
     step_view.tick(app)
+    shell.diverged(app)
     step_view.status(app)
     picks = st.columns(2)
     with picks[0]:
