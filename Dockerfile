@@ -6,9 +6,11 @@
 
 FROM python:3.11-slim
 
-# No .pyc files in the read-only app tree, unbuffered logs, quiet pip.
+# No .pyc files in the read-only app tree, unbuffered logs, quiet pip; one BLAS thread per
+# process (many sessions share one process: BLAS threads would only fight over the cores).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STREAMLIT_SERVER_PORT=8501
 

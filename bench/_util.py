@@ -7,24 +7,27 @@ import time
 from collections.abc import Callable, Mapping
 
 
-def median_time(fn: Callable[[], object], *, repeat: int = 7, number: int = 10, warmup: int = 3) -> float:
-    """Seconds per call of ``fn``: median over ``repeat`` runs of ``number`` calls, after ``warmup`` calls."""
+def run_times(fn: Callable[[], object], *, repeat: int = 7, number: int = 10, warmup: int = 3,
+              timer: Callable[[], float] = time.perf_counter) -> list[float]:
+    """Seconds per call of ``fn`` in each of ``repeat`` runs of ``number`` calls, after ``warmup`` calls.
+    ``timer``: wall clock by default; time.process_time leaves out time spent waiting for a busy CPU."""
     for _ in range(warmup):
         fn()
     runs = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = timer()
         for _ in range(number):
             fn()
-        runs.append((time.perf_counter() - t0) / number)
-    return statistics.median(runs)
+        runs.append((timer() - t0) / number)
+    return runs
 
 
-def interleaved_medians(fns: Mapping[str, Callable[[], object]], *, repeat: int = 7, number: int = 10,
-                        warmup: int = 3) -> dict[str, float]:
-    """Seconds per call of each function, measured in alternation (run r of every fn before run r + 1 of any,
-    the order rotating each round), so load from other processes and cache state hit all of them alike;
-    median over ``repeat`` runs of ``number`` calls."""
+def interleaved_runs(fns: Mapping[str, Callable[[], object]], *, repeat: int = 21, number: int = 10,
+                     warmup: int = 3, timer: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """Seconds per call of each function in each of ``repeat`` rounds; within a round every function runs
+    ``number`` timed calls, in an order that rotates from round to round, each run after one untimed call
+    (so the run is in its own steady state, not in the state the previous function left). Runs of one
+    round share the machine's conditions: ratios of them hold up when other load comes and goes."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -32,11 +35,17 @@ def interleaved_medians(fns: Mapping[str, Callable[[], object]], *, repeat: int 
     items = list(fns.items())
     for r in range(repeat):
         for name, fn in items[r % len(items):] + items[:r % len(items)]:
-            t0 = time.perf_counter()
+            fn()
+            t0 = timer()
             for _ in range(number):
                 fn()
-            runs[name].append((time.perf_counter() - t0) / number)
-    return {name: statistics.median(r) for name, r in runs.items()}
+            runs[name].append((timer() - t0) / number)
+    return runs
+
+
+def median_time(fn: Callable[[], object], *, repeat: int = 7, number: int = 10, warmup: int = 3) -> float:
+    """Seconds per call of ``fn``: median over ``repeat`` runs of ``number`` calls, after ``warmup`` calls."""
+    return statistics.median(run_times(fn, repeat=repeat, number=number, warmup=warmup))
 
 
 def fmt_time(seconds: float) -> str:

@@ -2,14 +2,21 @@
 loop of the same network in the style of the seed articles (Nielsen, typical blog posts), both
 timed in the same run.
 
-    python bench/bench_core.py            # median of 15 interleaved runs
-    python bench/bench_core.py --quick    # median of 3 (smoke run)
+    python bench/bench_core.py            # 21 rounds
+    python bench/bench_core.py --quick    # 5 rounds (smoke run)
+    python bench/bench_core.py --cpu      # CPU time instead of wall clock
 
 Cases: (a) digits 64-128-10 sigmoid, MSE, SGD, full batch over the training split; (b) XOR 2-3-1
 sigmoid, MSE, SGD, full batch. "core" is net.forward + net.backward + SGD.step through the public
 API (what Session's train_step does); "session" is Session.step with its history, checkpoint and
-evaluation bookkeeping. Ratios are core / bare; goals: digits <= 1.0, XOR <= 2.0. BLAS runs
-single-threaded unless OPENBLAS_NUM_THREADS is set (as in bench_landscape.py); the pool is printed.
+evaluation bookkeeping. Both loops keep their last iteration's arrays until the next one replaces
+them, as a ``for`` loop does (that decides how often glibc returns heap memory and page-faults it
+back: a loop whose temporaries all die at once pays ~1400 page faults per digits iteration).
+
+Each round times every loop once, in rotating order; the goal ratio core / bare is the median over
+rounds of that round's ratio, which holds up when other load on the machine comes and goes.
+Goals: digits <= 1.0, XOR <= 2.0. BLAS runs single-threaded unless OPENBLAS_NUM_THREADS is set
+(as in bench_landscape.py).
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads BLAS: time the algorithm, not thread contention
 
 import argparse  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -29,11 +38,12 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import blas_info, fmt_time, interleaved_medians  # noqa: E402
+from _util import blas_info, fmt_time, interleaved_runs  # noqa: E402
 
 import backprop_core as bp  # noqa: E402
 
 GOALS = {"digits": 1.0, "xor": 2.0}
+KINDS = ("bare", "core", "session")
 
 
 @dataclass(frozen=True)
@@ -44,26 +54,30 @@ class Case:
     number: int  # calls per timed run
 
 
+def make_case(name: str) -> Case:
+    if name == "digits":
+        cfg = bp.PRESETS["digits"]
+        assert (cfg.hidden, cfg.hidden_act, cfg.output_act, cfg.loss, cfg.optimizer, cfg.batch) == (
+            (128,), "sigmoid", "sigmoid", "mse", "sgd", "full")
+        return Case("digits", cfg, bp.make_dataset("digits", test_ratio=0.2), 5)
+    return Case("xor", bp.PRESETS["xor"], bp.make_dataset("xor"), 500)
+
+
 def cases() -> list[Case]:
-    digits = bp.PRESETS["digits"]
-    assert (digits.hidden, digits.hidden_act, digits.output_act, digits.loss, digits.optimizer, digits.batch) == (
-        (128,), "sigmoid", "sigmoid", "mse", "sgd", "full")
-    xor = bp.PRESETS["xor"]
-    return [
-        Case("digits", digits, bp.make_dataset("digits", test_ratio=0.2), 5),
-        Case("xor", xor, bp.make_dataset("xor"), 500),
-    ]
+    return [make_case(name) for name in GOALS]
 
 
 # -- the reference: a bare loop as the articles write it (no traces, in-place updates) -----------
 def bare_loop(net: bp.Network, X: np.ndarray, Y: np.ndarray, lr: float) -> Callable[[], float]:
-    """One iteration of a 1-hidden-layer sigmoid/MSE network, Nielsen style, on private copies."""
+    """One iteration of a 1-hidden-layer sigmoid/MSE network, Nielsen style, on private copies.
+    Its variables live until the next iteration rebinds them, as in the articles' ``for`` loop."""
     W1, W2 = (w.copy() for w in net.weights)
     b1, b2 = (b.copy() for b in net.biases)
     n = X.shape[0]
+    z1 = a1 = z2 = a2 = delta1 = delta2 = None
 
     def step() -> float:
-        nonlocal W1, b1, W2, b2  # updated in place, as the articles do
+        nonlocal W1, b1, W2, b2, z1, a1, z2, a2, delta1, delta2  # weights are updated in place, as there
         z1 = X @ W1 + b1
         a1 = 1.0 / (1.0 + np.exp(-z1))
         z2 = a1 @ W2 + b2
@@ -110,35 +124,49 @@ def check_same_math(case: Case) -> float:
     return max(abs(bare() - (c := core())) / abs(c) for _ in range(5))
 
 
-def run(repeat: int) -> dict[str, dict[str, float]]:
+def loop_of(case: Case, kind: str) -> Callable[[], object]:
+    """The function one call of which is one iteration of ``kind``, from the preset's initial network."""
+    if kind == "session":
+        return session_loop(case)
+    s = bp.Session(case.config, case.dataset)
+    make = bare_loop if kind == "bare" else core_loop
+    return make(s.net, case.dataset.X_train, case.dataset.Y_train, case.config.lr)
+
+
+def run(repeat: int, cpu: bool = False) -> dict[str, dict[str, float]]:
+    """Per case: median seconds per iteration of each loop, and the median per-round ratios to bare."""
     results = {}
     for case in cases():
-        s = bp.Session(case.config, case.dataset)
-        X, Y, lr = case.dataset.X_train, case.dataset.Y_train, case.config.lr
-        fns = {"bare": bare_loop(s.net, X, Y, lr), "core": core_loop(s.net, X, Y, lr), "session": session_loop(case)}
-        timings = interleaved_medians(fns, repeat=repeat, number=case.number)
-        timings["diff"] = check_same_math(case)
-        results[case.name] = timings
+        runs = interleaved_runs({kind: loop_of(case, kind) for kind in KINDS}, repeat=repeat, number=case.number,
+                                warmup=case.number, timer=time.process_time if cpu else time.perf_counter)
+        t = {kind: statistics.median(r) for kind, r in runs.items()}
+        for kind in ("core", "session"):
+            t[f"{kind}/bare"] = statistics.median(k / b for k, b in zip(runs[kind], runs["bare"]))
+        t["diff"] = check_same_math(case)
+        results[case.name] = t
     return results
 
 
 def report(results: dict[str, dict[str, float]]) -> list[str]:
     lines = []
     for name, t in results.items():
-        core, sess = t["core"] / t["bare"], t["session"] / t["bare"]
+        core, sess = t["core/bare"], t["session/bare"]
         ok = "ok" if core <= GOALS[name] else "MISSED"
         lines.append(f"{name:7s} bare {fmt_time(t['bare']):>9s}  core {fmt_time(t['core']):>9s}  "
-                     f"session {fmt_time(t['session']):>9s}  core/bare {core:5.2f} (goal <= {GOALS[name]:.1f}, {ok})"
+                     f"session {fmt_time(t['session']):>9s}  core/bare {core:5.3f} (goal <= {GOALS[name]:.1f}, {ok})"
                      f"  session/bare {sess:5.2f}  loss diff {t['diff']:.1e}")
     return lines
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 repeats instead of 15 (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21 (smoke run)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time CPU (process_time) instead of wall clock: steadier on a busy machine")
     args = parser.parse_args(argv)
-    print(f"NumPy {np.__version__}; BLAS: {blas_info()}")
-    results = run(3 if args.quick else 15)
+    clock = "CPU time (process_time)" if args.cpu else "wall clock (perf_counter)"
+    print(f"NumPy {np.__version__}; BLAS: {blas_info()}; {clock}")
+    results = run(5 if args.quick else 21, args.cpu)
     print("\n".join(report(results)))
     return results
 

@@ -81,6 +81,8 @@ def _data_section(app: AppState) -> dict:
     ds_name = _select("dataset", names, "sb.dataset", "ds", on_change=_dataset_changed)
     spec = bp.DATASETS.get(ds_name)
     out = {"dataset": ds_name}
+    if ds_name == "digits":  # no size slider (the set is fixed); a link or a dataset change sets the size
+        out["n_samples"] = int(st.session_state.get(f"{W}n_samples", app.config.n_samples))
     if spec is not None and not spec.fixed_size and ds_name != "digits":
         out["noise"] = st.slider(t("sb.noise"), 0.0, 1.0, step=0.05, key=f"{W}noise", **EDIT, help=t("sb.noise.help"))
         out["n_samples"] = st.slider(t("sb.n_samples"), 20, 2000, step=10, key=f"{W}n_samples", **EDIT)
