@@ -92,7 +92,7 @@ class ServerClock:
 
         msg = ForwardMsg()
         msg.ParseFromString(bytes(payload))
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished == 0:
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (0, 3):  # full or fragment run
             self.last = (time.perf_counter() - self.sent) * 1e3
 
     def take(self) -> float:
@@ -127,6 +127,8 @@ def click_ms(page, label: str = "Step") -> tuple[float, float]:
 
 
 def summary(name: str, xs: list[float]) -> str:
+    if not xs:
+        return f"{name:<22} (no measurement)"
     q = statistics.quantiles(xs, n=10) if len(xs) >= 2 else xs * 9
     return (f"{name:<22} median {statistics.median(xs):7.0f} ms   p10 {q[0]:7.0f}   p90 {q[-1]:7.0f}   "
             f"min {min(xs):6.0f}   max {max(xs):6.0f}   (n={len(xs)})")
