@@ -133,3 +133,17 @@ def apply(app: AppState, cfg: bp.Config) -> str:
     except ValueError as exc:  # e.g. a loss that does not fit: keep the current run, say why
         app.notices.append(Notice("config", str(exc)[:120], "a runnable configuration: the current run was kept"))
         return "same"
+
+
+def cached(store: str, name: str, refs: tuple, compute, values: tuple = ()):
+    """compute() once per identity of ``refs`` (e.g. the session's state object) and value of ``values``
+    (language, options), kept in this browser's session state under ``store``: plotly figures are slow
+    to build, and a rerun that changed nothing should not rebuild them."""
+    cache = st.session_state.setdefault(store, {})
+    hit = cache.get(name)
+    if (hit is not None and len(hit[0]) == len(refs) and all(a is b for a, b in zip(hit[0], refs))
+            and hit[1] == values):
+        return hit[2]
+    value = compute()
+    cache[name] = (refs, values, value)
+    return value

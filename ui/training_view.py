@@ -22,7 +22,7 @@ from backprop_core.session import Session
 from viz import training as vt
 
 from .i18n import current_lang, labels, t
-from .state import AppState
+from .state import AppState, cached
 from .step_view import flops_per_iteration
 
 N_CHOICES = (100, 500, 1000, 5000)
@@ -226,16 +226,7 @@ def plane_kind(ds: bp.Dataset) -> str | None:
 
 
 def _cached(name: str, refs: tuple, compute: Callable[[], object], values: tuple = ()) -> object:
-    """compute() once per identity of ``refs`` (e.g. the session's state object) and value of ``values``
-    (language, options), kept in this browser's session state: plotly figures are slow to build."""
-    cache = st.session_state.setdefault(CACHE_KEY, {})
-    hit = cache.get(name)
-    if (hit is not None and len(hit[0]) == len(refs) and all(a is b for a, b in zip(hit[0], refs))
-            and hit[1] == values):
-        return hit[2]
-    value = compute()
-    cache[name] = (refs, values, value)
-    return value
+    return cached(CACHE_KEY, name, refs, compute, values)
 
 
 def grid_pass(s: Session) -> tuple[np.ndarray, np.ndarray | None, bp.ForwardTrace]:

@@ -15,7 +15,7 @@ from backprop_core.session import Session
 from viz import weights as vw
 
 from .i18n import current_lang, labels, t
-from .state import AppState
+from .state import AppState, cached
 
 MAX_LISTED = 300  # nets with at most this many weights list them all in one multiselect
 MAX_LINES = 7
@@ -72,15 +72,7 @@ def weight_series(net: Network, P: np.ndarray, names: list[str]) -> dict[str, np
 
 # -- caching ---------------------------------------------------------------------------------------
 def _cached(name: str, refs: tuple, compute: Callable[[], object], values: tuple = ()) -> object:
-    """compute() once per identity of ``refs`` and value of ``values``, kept in session state."""
-    cache = st.session_state.setdefault(CACHE_KEY, {})
-    hit = cache.get(name)
-    if (hit is not None and len(hit[0]) == len(refs) and all(a is b for a, b in zip(hit[0], refs))
-            and hit[1] == values):
-        return hit[2]
-    value = compute()
-    cache[name] = (refs, values, value)
-    return value
+    return cached(CACHE_KEY, name, refs, compute, values)
 
 
 def _chart(s: Session, key: str, build: Callable[[], go.Figure], *values: object) -> None:
