@@ -281,3 +281,24 @@ def test_batch_mean_view_and_stale_record():
     other = Session(PRESETS["worked"]).net  # 2-2-2 net given a 2-3-1 record: weights only
     fig = network_figure(other, v)
     assert fig.layout.title.text == NETWORK_LABELS["phase_none"] and len(edge_ids(fig)) == 8
+
+
+@pytest.mark.parametrize("preset", ["xor", "digits_fast"])
+def test_unvalidated_figure_is_valid_plotly(preset):
+    """network_figure skips plotly's validation for speed: every phase's figure must pass it in full
+    and serialise to the same JSON."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    s = Session(PRESETS[preset])
+    s.step()
+    s.step()
+    rec = s.record
+    views = [DiagramView()] + [view_for(rec, ph, 0) for ph in s.phases] + [view_for(rec, s.phases[-1], None)]
+    for view in views:
+        for focus in (None, (1, 0)):
+            fast = network_figure(s.net_before(rec), view, focus=focus)
+            checked = go.Figure(fast.to_dict())  # raises on any invalid property
+            assert json.loads(pio.to_json(checked)) == json.loads(pio.to_json(fast, validate=False))

@@ -11,6 +11,7 @@ from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session
 from viz import equations, network
 
+from .charts import plotly_spec
 from .i18n import bound, labels, t
 from .state import AppState
 
@@ -157,8 +158,8 @@ def diagram(app: AppState, sample: int, focus) -> None:
     phase = s.phases[p - 1] if p else None
     view = network.view_for(rec, phase, sample)
     net = s.net_before(rec) if rec is not None else s.net
-    fig = network.network_figure(net, view, labels=labels(network.NETWORK_LABELS, "fig.network"), focus=focus)
-    st.plotly_chart(fig, key="diagram", config={"displayModeBar": False})
+    spec = network.network_spec(net, view, labels=labels(network.NETWORK_LABELS, "fig.network"), focus=focus)
+    plotly_spec(spec, key="diagram", config={"displayModeBar": False})
 
 
 def explanation(app: AppState, sample: int, focus) -> None:

@@ -8,7 +8,8 @@ Indices in ``customdata`` (for ``st.plotly_chart(on_select=...)``):
 Usage from a page::
 
     view = view_for(session.record, session.current_phase, sample)
-    fig = network_figure(session.net, view, labels=labels)
+    fig = network_figure(session.net, view, labels=labels)   # a plotly Figure
+    spec = network_spec(session.net, view, labels=labels)     # the same as a plain dict (faster)
 
 Traces carry ``meta={"role": ...}``: "edges" (lines, one per sign x width bucket), "edge_hover",
 "neurons"; the active layer's band is the layout shape named "phase_band".
@@ -461,11 +462,19 @@ def _title(view: DiagramView, lab: Mapping[str, str]) -> str:
 
 
 # -- the figure -----------------------------------------------------------------------------------
-def network_figure(net, view: DiagramView | None = None, *, labels: Mapping[str, str] | None = None,
-                   focus: tuple[int, int] | None = None, max_edges: int = 300, max_units: int = 16,
-                   height: int = 520) -> go.Figure:
-    """The diagram of ``net`` showing what ``view`` reveals. ``focus=(k, j)``: neuron column k, unit j
-    (0 = inputs), drawn with all its incoming and outgoing edges only."""
+def network_figure(net, view: DiagramView | None = None, **kw) -> go.Figure:
+    """The diagram of ``net`` showing what ``view`` reveals, as a plotly figure (see network_spec)."""
+    # plotly's per-property validation would be ~70% of the build; tests validate these in full.
+    return go.Figure(network_spec(net, view, **kw), _validate=False)
+
+
+def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, str] | None = None,
+                 focus: tuple[int, int] | None = None, max_edges: int = 300, max_units: int = 16,
+                 height: int = 520) -> dict:
+    """The diagram of ``net`` showing what ``view`` reveals, as a plotly figure dict ``{"data", "layout"}``
+    (the Step page draws one on every click, so it skips plotly's figure objects).
+    ``focus=(k, j)``: neuron column k, unit j (0 = inputs), drawn with all its incoming and outgoing
+    edges only."""
     lab = {**NETWORK_LABELS, **(labels or {})}
     max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
     widths = list(net.sizes)
@@ -512,6 +521,8 @@ def network_figure(net, view: DiagramView | None = None, *, labels: Mapping[str,
         xaxis=dict(visible=False, range=[-0.75, n_cols - 1 + 0.75], fixedrange=False),
         yaxis=dict(visible=False, range=[bottom, top + 1.1]),
         hovermode="closest", showlegend=False, annotations=annotations,
-        shapes=_band(view, n_cols, -top - 0.45, top + 0.55),
     )
-    return go.Figure(data=data, layout=layout)
+    band = _band(view, n_cols, -top - 0.45, top + 0.55)
+    if band:
+        layout["shapes"] = band
+    return {"data": data, "layout": layout}
