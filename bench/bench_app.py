@@ -27,6 +27,7 @@ GOALS = {"xor": 0.060, "digits": 0.150}
 PARTS = {  # where a function's file lives -> which part of the rerun it belongs to
     "backprop_core": "core step (math + bookkeeping)",
     "viz": "figure building (viz/)",
+    "ui": "page code (ui/)",
     "plotly": "plotly (figure objects, JSON)",
     "streamlit": "streamlit (widgets, protobuf, AppTest)",
 }
@@ -57,22 +58,44 @@ def time_clicks(at: AppTest, n: int, click: bool) -> list[float]:
 
 
 def breakdown(at: AppTest, n: int) -> dict[str, float]:
-    """Share of the profiled Step reruns' time spent under each part (by the file of each function)."""
+    """Share of the profiled Step reruns' time spent under each part (by the file of each function).
+
+    AppTest runs the script in its own thread, so the profiler is switched on inside that thread, around
+    ScriptRunner._run_script (a profiler enabled here would see only this thread waiting)."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
     prof = cProfile.Profile()
-    prof.enable()
-    time_clicks(at, n, click=True)
-    prof.disable()
+    original = ScriptRunner._run_script
+
+    def profiled(self, *args, **kwargs):
+        prof.enable()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            prof.disable()
+
+    ScriptRunner._run_script = profiled
+    try:
+        time_clicks(at, n, click=True)
+    finally:
+        ScriptRunner._run_script = original
     stats = pstats.Stats(prof).stats
     total = sum(tt for (_, _, tt, _, _) in stats.values())
-    shares = dict.fromkeys(PARTS.values(), 0.0)
-    other = 0.0
-    for (file, _, _), (_, _, tt, _, _) in stats.items():
-        part = next((label for key, label in PARTS.items() if f"/{key}/" in file), None)
-        if part is None:
-            other += tt
+    if total <= 0:
+        raise RuntimeError("the profiler saw none of the script runs")
+    other = "other (python stdlib, app pages)"
+    shares = dict.fromkeys([*PARTS.values(), other], 0.0)
+
+    def part_of(file: str) -> str:
+        return next((label for key, label in PARTS.items() if f"/{key}/" in file), other)
+
+    for (file, _, _), (_, _, tt, _, callers) in stats.items():
+        if file == "~" and callers:  # a C function (NumPy, builtins): its time goes to its callers' parts
+            split = sum(c[2] for c in callers.values()) or 1.0
+            for (cfile, _, _), c in callers.items():
+                shares[part_of(cfile)] += tt * c[2] / split
         else:
-            shares[part] += tt
-    shares["other (numpy C, python)"] = other
+            shares[part_of(file)] += tt
     return {k: v / total for k, v in shares.items()}
 
 

@@ -9,7 +9,12 @@ app = state.get()
 st.title(t("step.title"))
 if st.session_state.get("w_dataset") == "csv" and app.csv is None:
     st.info(t("status.waiting_csv"))
-st.toggle(t("step.quiz"), key="quiz_on", help=t("step.quiz.help"))
+# View options sit outside the live fragment: a Step click does not redraw them.
+with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+    step_view.focus_picker(app)
+    step_view.sample_picker(app)
+    step_view.speed_picker()
+    st.toggle(t("step.quiz"), key="quiz_on", help=t("step.quiz.help"))
 interval = step_view.play_interval(app)
 
 
@@ -22,11 +27,8 @@ def live_view() -> None:
     step_view.tick(app)
     shell.diverged(app)
     step_view.status(app)
-    picks = st.columns(2)
-    with picks[0]:
-        sample = step_view.sample_picker(app)
-    with picks[1]:
-        focus = step_view.focus_picker(app)
+    sample = step_view.sample(app)
+    focus = step_view.focus(app)
     step_view.quiz_box(app, sample)
     step_view.diagram(app, sample, focus)
     step_view.explanation(app, sample, focus)

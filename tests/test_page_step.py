@@ -38,7 +38,10 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def phase_text(at: AppTest) -> str:
-    return at.get("progress")[0].proto.text
+    """The phase named on the progress bar, after its bold "Phase ·" label."""
+    label, sep, title = at.get("progress")[0].proto.text.partition(" · ")
+    assert sep and label.startswith("**") and label.endswith("**"), label
+    return title
 
 
 def test_renders_in_both_languages():

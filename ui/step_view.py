@@ -60,27 +60,32 @@ def _toggle_play(app: AppState) -> None:
 
 
 def controls(app: AppState) -> None:
-    T = bound()
     s = app.session
-    c = st.columns([1.2, 1.4, 1, 1.1, 1.1, 1, 1.6])
     stuck = s.diverged is not None
-    c[0].button(t("step.back"), on_click=_back, args=(app,), shortcut="B", help=t("step.back.help"),
-                icon=":material/undo:", disabled=s.iteration == 0 and s.phase == 0, width="stretch")
-    c[1].button(t("step.next"), on_click=_next, args=(app,), type="primary", shortcut="N",
-                icon=":material/skip_next:", help=t("step.next.help"), width="stretch", disabled=stuck)
-    c[2].button(t("step.step"), on_click=_step, args=(app, 1), shortcut="S", help=t("step.step.help"),
-                icon=":material/redo:", width="stretch", disabled=stuck)
-    c[3].button(t("step.step10"), on_click=_step, args=(app, 10), icon=":material/fast_forward:",
-                width="stretch", disabled=stuck)
-    playing = app.playing
-    c[4].button(t("step.pause") if playing else t("step.play"), on_click=_toggle_play, args=(app,),
-                icon=":material/pause:" if playing else ":material/play_arrow:", shortcut="P", width="stretch",
-                disabled=stuck and not playing)
-    c[5].button(t("step.reset"), on_click=_reset, args=(app,), help=t("step.reset.help"),
-                icon=":material/restart_alt:", width="stretch")
+    # One horizontal container, not columns: every block is one more message the browser applies per click.
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.button(t("step.back"), on_click=_back, args=(app,), shortcut="B", help=t("step.back.help"),
+                  icon=":material/undo:", disabled=s.iteration == 0 and s.phase == 0, width="stretch")
+        st.button(t("step.next"), on_click=_next, args=(app,), type="primary", shortcut="N",
+                  icon=":material/skip_next:", help=t("step.next.help"), width="stretch", disabled=stuck)
+        st.button(t("step.step"), on_click=_step, args=(app, 1), shortcut="S", help=t("step.step.help"),
+                  icon=":material/redo:", width="stretch", disabled=stuck)
+        st.button(t("step.step10"), on_click=_step, args=(app, 10), icon=":material/fast_forward:",
+                  width="stretch", disabled=stuck)
+        playing = app.playing
+        st.button(t("step.pause") if playing else t("step.play"), on_click=_toggle_play, args=(app,),
+                  icon=":material/pause:" if playing else ":material/play_arrow:", shortcut="P", width="stretch",
+                  disabled=stuck and not playing)
+        st.button(t("step.reset"), on_click=_reset, args=(app,), help=t("step.reset.help"),
+                  icon=":material/restart_alt:", width="stretch")
+
+
+def speed_picker() -> None:
+    """Play's speed. Outside the live fragment: a change reruns the page, which sets the new interval."""
+    T = bound()
     st.session_state.setdefault("speed", 1)
-    c[6].selectbox(t("step.speed"), range(len(SPEEDS)), key="speed", label_visibility="collapsed",
-                   format_func=lambda i: T("step.speed.fmt", n=SPEEDS[i][0], s=SPEEDS[i][1]))
+    st.selectbox(t("step.speed"), range(len(SPEEDS)), key="speed", width=200,
+                 format_func=lambda i: T("step.speed.fmt", n=SPEEDS[i][0], s=SPEEDS[i][1]))
 
 
 def play_interval(app: AppState) -> float | None:
@@ -108,14 +113,12 @@ def shown_phase(app: AppState) -> int:
 
 def status(app: AppState) -> None:
     s, p = app.session, shown_phase(app)
-    c = st.columns([1, 1, 1.3, 3])
-    c[0].metric(t("status.iteration"), f"{s.iteration:,}")
-    c[1].metric(t("status.epoch"), f"{s.epoch:.2f}")
-    last = s.history.last().get("loss")
-    c[2].metric(t("status.loss"), "—" if last is None or not math.isfinite(last) else f"{last:.5g}")
-    with c[3]:
-        st.markdown(f"**{t('status.phase')}**")
-        st.progress(p / len(s.phases), text=phase_title(s, p))
+    with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
+        st.metric(t("status.iteration"), f"{s.iteration:,}", width=150)
+        st.metric(t("status.epoch"), f"{s.epoch:.2f}", width=150)
+        last = s.history.last().get("loss")
+        st.metric(t("status.loss"), "—" if last is None or not math.isfinite(last) else f"{last:.5g}", width=190)
+        st.progress(p / len(s.phases), text=f"**{t('status.phase')}** · {phase_title(s, p)}")
 
 
 def phase_title(s: Session, p: int) -> str:
@@ -126,30 +129,57 @@ def phase_title(s: Session, p: int) -> str:
     return f"{name} ({t('step.phase.of', i=p, n=len(s.phases))})"
 
 
-def sample_picker(app: AppState) -> int:
+def _max_batch(app: AppState) -> int:
+    from backprop_core.session import batch_size_of
+
+    s = app.session
+    return min(batch_size_of(s.settings, s.dataset.n_train), 256)
+
+
+def _pick_sample(app: AppState) -> None:
+    app.sample = int(st.session_state["sample"])
+
+
+def sample_picker(app: AppState) -> None:
+    """Which sample of the batch the per-sample numbers are for. Outside the live fragment (its options
+    change only with the batch size, which reruns the page); the row it is shows in the batch note."""
     T = bound()
-    rec = app.session.record
-    b = rec.batch.size if rec is not None else 1
+    b = _max_batch(app)
     if b <= 1:
-        app.sample = 0
-        return 0
+        return
     app.sample = min(app.sample, b - 1)
     st.session_state["sample"] = app.sample
-    rows = rec.batch
-    app.sample = st.selectbox(t("step.sample"), range(min(b, 256)), key="sample", help=t("step.sample.help"),
-                              format_func=lambda i: T("step.sample.fmt", i=i, row=int(rows[i])))
-    return app.sample
+    st.selectbox(t("step.sample"), range(b), key="sample", help=t("step.sample.help"), width=260,
+                 on_change=_pick_sample, args=(app,), format_func=lambda i: T("step.sample.fmt", i=i))
 
 
-def focus_picker(app: AppState) -> tuple[int, int] | None:
-    T = bound()
+def sample(app: AppState) -> int:
+    """The sample shown: the one picked, within this iteration's batch (an epoch's last batch may be short)."""
+    rec = app.session.record
+    b = rec.batch.size if rec is not None else 1
+    return min(app.sample, b - 1)
+
+
+def _focus_options(app: AppState) -> list:
     sizes = app.session.net.sizes
-    opts = [None] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
-    key = "focus"
-    if st.session_state.get(key) not in opts:
-        st.session_state[key] = None
-    return st.selectbox(t("step.focus"), opts, key=key,
-                        format_func=lambda o: T("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
+    return [None] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
+
+
+def focus_picker(app: AppState) -> None:
+    """Which neuron the diagram centres on. Outside the live fragment (its options change only with the
+    network, which reruns the page), so a Step click does not redraw it."""
+    T = bound()
+    opts = _focus_options(app)
+    if st.session_state.get("focus") not in opts:
+        st.session_state["focus"] = None
+    st.selectbox(t("step.focus"), opts, key="focus", width=260,
+                 format_func=lambda o: T("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
+
+
+def focus(app: AppState) -> tuple[int, int] | None:
+    """The focus picked, if it still names a unit of the current network."""
+    f = st.session_state.get("focus")
+    return f if f in _focus_options(app) else None
 
 
 def diagram(app: AppState, sample: int, focus) -> None:
@@ -170,8 +200,9 @@ def explanation(app: AppState, sample: int, focus) -> None:
     rec, ph = s.record, s.phases[p - 1]
     unit = focus[1] if focus and ph.layer is not None and focus[0] == ph.layer + 1 else 0
     st.caption(t(f"step.explain.{ph.kind}"))
-    for line in _latex_lines(rec, ph, unit, sample):
-        st.latex(line)
+    lines = _latex_lines(rec, ph, unit, sample)
+    if lines:  # one typeset block, not one per line: each element is one more thing the browser redraws
+        st.latex(r"\begin{gathered}" + r" \\[6pt] ".join(lines) + r"\end{gathered}")
     left, _ = st.columns([3, 1])
     with left:
         if ph.kind in ("forward", "backward"):
@@ -182,7 +213,7 @@ def explanation(app: AppState, sample: int, focus) -> None:
                 fmt = {c: st.column_config.NumberColumn(format="%.4g") for c in table if c != t("step.col.unit")}
                 st.dataframe(table, hide_index=True, width="stretch", column_config=fmt)
         if rec.batch.size > 1:
-            st.caption(t("step.batch_note", b=rec.batch.size, i=sample))
+            st.caption(t("step.batch_note", b=rec.batch.size, i=sample, row=int(rec.batch[sample])))
 
 
 def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
