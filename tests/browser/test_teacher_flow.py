@@ -68,7 +68,11 @@ def table(app) -> list[dict[str, str]]:
 
 
 def progress(app) -> str:
-    return app.page.locator("[data-testid='stProgress']").inner_text().strip()
+    """The phase named on the progress bar, after its "Phase ·" label (in either language)."""
+    text = app.page.locator("[data-testid='stProgress']").inner_text().strip()
+    label, sep, title = text.partition(" · ")
+    assert sep and label in (en("status.phase"), zh("status.phase")), text
+    return title
 
 
 def lr_input(app):
