@@ -169,3 +169,30 @@ def test_divergence_shows_a_plain_notice_and_keeps_the_last_finite_state():
     assert s.diverged is not None
     assert any("Training stopped at iteration" in e.value for e in at.error)
     assert np.isfinite(s.net.flatten()).all()
+
+
+def test_sample_picker_switches_the_per_sample_numbers():
+    """Picking sample #2 of XOR's batch shows row 2's pre-activations in the diagram and says which row."""
+    import json
+
+    from viz.equations import fmt
+
+    at = fresh()
+    click(at, "Step")
+    click(at, "Next phase")  # iteration 2, forward layer 1
+    s = session(at)
+    rows = s.record.batch
+    at.selectbox(key="sample").select(2).run()
+    assert not at.exception
+    assert at.session_state[KEY].sample == 2
+    note = " ".join(c.value for c in at.caption)
+    assert f"sample #2 (training row {int(rows[2])})" in note
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (neurons,) = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "neurons"]
+    text = " ".join(neurons["text"])
+    z = s.record.forward.layers[0].z
+    assert all(f"z = {fmt(float(v))}" in text for v in z[2])
+    assert any(f"z = {fmt(float(v))}" not in text for v in z[0])  # not sample #0's numbers
+    click(at, "Step")  # the choice holds across Steps
+    assert at.selectbox(key="sample").value == 2
+    assert f"sample #2 (training row {int(session(at).record.batch[2])})" in " ".join(c.value for c in at.caption)
