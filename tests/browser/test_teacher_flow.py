@@ -55,16 +55,23 @@ def diagram_title(app) -> str:
     return re.sub(r"<[^>]+>", "", fig["layout"]["title"]["text"])
 
 
-def table(app) -> list[dict[str, str]]:
+_TABLE_JS = ("e => Array.from(e.querySelectorAll('table tr')).map(r => Array.from(r.querySelectorAll('th,td'))"
+             ".map(c => c.textContent))")
+
+
+def table(app, n_rows: int, column: str) -> list[dict[str, str]]:
     """The active layer's st.dataframe as rows of {column header: cell text} (from the grid's
-    accessible table, which holds the full-precision values)."""
+    accessible table, which holds the full-precision values), once it shows this phase's table:
+    ``n_rows`` rows with a ``column`` column (the grid may redraw a moment after the diagram)."""
     frame = app.page.locator("[data-testid='stDataFrame']").first
     frame.locator("table tr").nth(1).wait_for(state="attached")
-    rows = frame.evaluate(
-        "e => Array.from(e.querySelectorAll('table tr')).map(r => Array.from(r.querySelectorAll('th,td'))"
-        ".map(c => c.textContent))")
-    head, *body = rows
-    return [dict(zip(head, r)) for r in body if r]
+    for _ in range(100):
+        head, *body = frame.evaluate(_TABLE_JS)
+        body = [r for r in body if r]
+        if len(body) == n_rows and column in head:
+            return [dict(zip(head, r)) for r in body]
+        app.page.wait_for_timeout(100)
+    raise AssertionError(f"the table never showed {n_rows} rows with a {column!r} column: {head} {body}")
 
 
 def progress(app) -> str:
@@ -163,7 +170,7 @@ def test_next_phase_walks_one_iteration_with_the_core_numbers(open_app):
         if i == 2:  # the output unit of sample 1, in the diagram and in the table
             assert out["z"] == pytest.approx(ref["z2"][0, 0], rel=1e-12)
             assert out["a"] == pytest.approx(ref["a2"][0, 0], rel=1e-12)
-            row = table(app)[0]
+            row = table(app, 1, en("step.col.z"))[0]
             assert float(row[en("step.col.z")]) == pytest.approx(ref["z2"][0, 0], rel=1e-12)
             assert float(row[en("step.col.a")]) == pytest.approx(ref["a2"][0, 0], rel=1e-12)
             assert float(row[en("step.col.a_mean")]) == pytest.approx(ref["a2"][:, 0].mean(), rel=1e-12)
@@ -174,7 +181,7 @@ def test_next_phase_walks_one_iteration_with_the_core_numbers(open_app):
         if i == 4:  # backward through the output layer: dL/dz of sample 1 (already carrying 1/n)
             assert out["∂L/∂z"] == pytest.approx(ref["dZ2"][0, 0], rel=1e-10)
             assert out["∂L/∂a"] == pytest.approx(ref["dA2"][0, 0], rel=1e-10)
-            row = table(app)[0]
+            row = table(app, 1, en("step.col.dL_dz"))[0]
             assert float(row[en("step.col.dL_dz")]) == pytest.approx(ref["dZ2"][0, 0], rel=1e-10)
             assert float(row[en("step.col.dL_dz_sum")]) == pytest.approx(ref["dZ2"][:, 0].sum(), rel=1e-10)
         if i < n_phases:
