@@ -45,3 +45,14 @@ def test_every_setting_has_a_translated_description_matching_the_config_table():
     for f in FIELDS:
         en, zh = STRINGS[f"field.{f.name}"]
         assert en == f.describe and zh
+
+
+def test_every_picture_and_file_the_readme_links_exists():
+    """The screenshot and every relative link point at files in the repository."""
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+    local = [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:", t) and not t.startswith("#")]
+    assert any(t.endswith(".png") for t in local), "the README shows no screenshot"
+    missing = [t for t in local if t and not (ROOT / t).exists()]
+    assert not missing, missing
+    png = (ROOT / "docs" / "screenshot.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
