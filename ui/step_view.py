@@ -202,7 +202,7 @@ def explanation(app: AppState, sample: int, focus) -> None:
     st.caption(t(f"step.explain.{ph.kind}"))
     lines = _latex_lines(rec, ph, unit, sample)
     if lines:  # one typeset block, not one per line: each element is one more thing the browser redraws
-        st.latex(r"\begin{gathered}" + r" \\[6pt] ".join(lines) + r"\end{gathered}")
+        st.latex(r"\begin{gathered}" + r" \\[10pt] ".join(lines) + r"\end{gathered}")
     left, _ = st.columns([3, 1])
     with left:
         if ph.kind in ("forward", "backward"):
