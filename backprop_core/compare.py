@@ -43,6 +43,7 @@ from .session import (
     settings_of,
     train_step,
 )
+from .traces import frozen_copy
 
 Array = np.ndarray
 
@@ -59,12 +60,6 @@ PROGRESS_TICKS = 25  # progress reports per run
 STEP_OVERHEAD_FLOPS = 1e6
 SURFACE_FLOP_BUDGET = 2e9  # well under a second for the shared surface
 MAX_RESOLUTION, MIN_RESOLUTION = 61, 11
-
-
-def _ro(arr: Any) -> Array:
-    out = np.array(arr, dtype=float, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,8 +253,8 @@ def run_one(cfg: Config, ds: Dataset, iterations: int, label: str = "", setting:
         ev[:, 1] = losses[ev[:, 0].astype(int) - 1]
     if test_is_train:
         ev[:, 2] = ev[:, 1]
-    return VariantRun(label, setting, value, cfg, _ro(np.arange(1, done + 1)), _ro(losses[:done]), _ro(ev[:, 0]),
-                      _ro(ev[:, 1]), _ro(ev[:, 2]), _ro(path_its), _ro(np.stack(path)), state.net, diverged)
+    arrays = (np.arange(1, done + 1), losses[:done], ev[:, 0], ev[:, 1], ev[:, 2], path_its, np.stack(path))
+    return VariantRun(label, setting, value, cfg, *map(frozen_copy, arrays), state.net, diverged)
 
 
 def run_variants(base: Config, setting: str, values: Sequence, iterations: int, dataset: Dataset | None = None,
@@ -345,7 +340,7 @@ def shared_surface(runs: Sequence[VariantRun], plane: Plane, coords: Sequence[Ar
     n = resolution or surface_resolution(net, Xs.shape[0])
     alphas, betas = np.linspace(a0, a1, n), np.linspace(b0, b1, n)
     S = loss_surface(net, Xs, Ys, plane.d1, plane.d2, alphas, betas, origin=plane.origin)
-    return SharedSurface(_ro(alphas), _ro(betas), S, base, sub)
+    return SharedSurface(frozen_copy(alphas), frozen_copy(betas), S, base, sub)
 
 
 __all__ = [

@@ -34,6 +34,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import EPS
 from .network import Network
+from .traces import frozen_copy
 
 Array = np.ndarray
 
@@ -43,13 +44,6 @@ BLOCK_BYTES = 2**19
 SUBSAMPLE_MAX = 512
 # Seed of the fallback direction used when a trajectory has no second (or first) principal component.
 FALLBACK_SEED = 20180101
-
-
-def _ro(arr: Array) -> Array:
-    """A read-only float64 copy."""
-    out = np.array(arr, dtype=float, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 # -- planes -----------------------------------------------------------------------------------
@@ -72,9 +66,9 @@ class Plane:
 
     def __post_init__(self) -> None:
         for name in ("d1", "d2", "origin"):
-            object.__setattr__(self, name, _ro(getattr(self, name)))
+            object.__setattr__(self, name, frozen_copy(getattr(self, name)))
         if self.explained is not None:
-            object.__setattr__(self, "explained", _ro(self.explained))
+            object.__setattr__(self, "explained", frozen_copy(self.explained))
         if not (self.d1.ndim == 1 and self.d1.shape == self.d2.shape == self.origin.shape):
             raise ValueError("d1, d2 and origin must be 1-D vectors of the same length.")
 
@@ -134,7 +128,7 @@ def param_directions(net: Network, i: int, j: int) -> tuple[Array, Array]:
         raise ValueError(f"Need two different parameter indices in 0..{n - 1}, got {i} and {j}.")
     d1, d2 = np.zeros(n), np.zeros(n)
     d1[i] = d2[j] = 1.0
-    return _ro(d1), _ro(d2)
+    return frozen_copy(d1), frozen_copy(d2)
 
 
 def param_plane(net: Network, i: int, j: int) -> Plane:
@@ -157,7 +151,7 @@ def filter_normalize(net: Network, d: Array) -> Array:
         scale = np.divide(wn, dn, out=np.zeros(n_out), where=dn > 0)
         dw *= scale
         out[b0:b0 + n_out] = 0.0
-    return _ro(out)
+    return frozen_copy(out)
 
 
 def random_directions(net: Network, seed: int) -> tuple[Array, Array]:
@@ -245,7 +239,7 @@ def pca_directions(trajectory: Array) -> PCADirections:
     explained = np.array([s[k] ** 2 / total if k in keep else 0.0 for k in range(2)])
     fallback = len(keep) < 2 or T.shape[0] < 3
     D = np.stack(dirs, axis=1)
-    return PCADirections(_ro(dirs[0]), _ro(dirs[1]), _ro(explained), _ro(M @ D), _ro(final), fallback)
+    return PCADirections(*map(frozen_copy, (dirs[0], dirs[1], explained, M @ D, final)), fallback)
 
 
 # -- coordinates on a plane -------------------------------------------------------------------
@@ -257,7 +251,7 @@ def project(plane: Plane, flat_params: Array) -> Array:
     """
     P = np.asarray(flat_params, dtype=float) - plane.origin
     D = np.stack([plane.d1, plane.d2], axis=1)  # (n_params, 2)
-    return _ro((P @ D) @ np.linalg.pinv(D.T @ D))
+    return frozen_copy((P @ D) @ np.linalg.pinv(D.T @ D))
 
 
 def move_in_plane(plane: Plane, theta: Array, alpha: float, beta: float) -> Array:
@@ -269,7 +263,7 @@ def move_in_plane(plane: Plane, theta: Array, alpha: float, beta: float) -> Arra
     """
     theta = np.asarray(theta, dtype=float)
     a0, b0 = project(plane, theta)
-    return _ro(theta + (float(alpha) - a0) * plane.d1 + (float(beta) - b0) * plane.d2)
+    return frozen_copy(theta + (float(alpha) - a0) * plane.d1 + (float(beta) - b0) * plane.d2)
 
 
 def fit_half_widths(base: tuple[float, float], points: Array | None, fill: float = 0.9) -> tuple[float, float]:
@@ -339,9 +333,9 @@ def surface_subsample(X: Array, Y: Array, max_n: int = SUBSAMPLE_MAX,
         raise ValueError(f"max_n must be >= 1, got {max_n}.")
     n = X.shape[0]
     if n <= max_n:
-        return _ro(X), _ro(Y), False
+        return frozen_copy(X), frozen_copy(Y), False
     idx = np.sort(np.random.default_rng(seed).choice(n, size=max_n, replace=False))
-    return _ro(X[idx]), _ro(Y[idx]), True
+    return frozen_copy(X[idx]), frozen_copy(Y[idx]), True
 
 
 # -- the surface --------------------------------------------------------------------------------
