@@ -353,27 +353,35 @@ def backward_latex(record, layer: int, unit: int, sample: int = 0, i: int = 0, *
     return tuple(lines)
 
 
+def _next_layer_terms(record, layer: int, j: int, s: int, digits: int) -> _Each:
+    """The terms dL/dz_k . W[j, k] of dL/da_j for sample s, summed over the next layer's units k."""
+    dz_next = record.backward.layers[layer + 1].dZ[s]
+    w_next = record.update.old_weights[layer + 1][j]
+    return _Each(lambda d, w: f"{term(d, digits)}\\cdot{term(w, digits)}", dz_next, w_next)
+
+
+def _loss_grad_terms(record, j: int, s: int, digits: int) -> tuple[str, str]:
+    """dL/da of output unit j for sample s: the loss's derivative in symbols, then in numbers."""
+    a, y = float(record.forward.output[s, j]), float(record.Y[s, j])
+    an, yn, n = fmt(a, digits, latex=True), term(y, digits), record.forward.x.shape[0]
+    name = record.settings.loss
+    if name == "mse":
+        return r"\frac{a - y}{n}", rf"\frac{{{an} - {yn}}}{{{n}}}"
+    if name == "bce":
+        return r"\frac{a - y}{n\,a(1-a)}", rf"\frac{{{an} - {yn}}}{{{n}\cdot{an}\,(1 - {an})}}"
+    return r"-\frac{y}{n\,a}", rf"-\frac{{{yn}}}{{{n}\cdot{an}}}"
+
+
 def _dA_line(record, layer: int, j: int, s: int, digits: int, lab: Mapping[str, str]) -> str:
     lw, n_layers = layer + 1, len(record.forward.layers)
     lb = record.backward.layers[layer]
     lhs = _d("L", f"a^{{({lw})}}{_sub(j)}")
     value = float(lb.dA[s, j])
-    n = record.forward.x.shape[0]
     if layer < n_layers - 1:  # hidden: sum over the next layer's units
-        dz_next = record.backward.layers[layer + 1].dZ[s]
-        w_next = record.update.old_weights[layer + 1][j]
-        parts = _Each(lambda d, w: f"{term(d, digits)}\\cdot{term(w, digits)}", dz_next, w_next)
+        parts = _next_layer_terms(record, layer, j, s, digits)
         sym = rf"\sum_k {_d('L', f'z^{{({lw + 1})}}_k')}\,W^{{({lw + 1})}}{_isub(j, 'k', first=False)}"
         return _eq(lhs, sym, _sum(parts, lab), value=value, digits=digits)
-    a, y = float(record.forward.output[s, j]), float(record.Y[s, j])
-    an, yn = fmt(a, digits, latex=True), term(y, digits)
-    name = record.settings.loss
-    if name == "mse":
-        return _eq(lhs, r"\frac{a - y}{n}", rf"\frac{{{an} - {yn}}}{{{n}}}", value=value, digits=digits)
-    if name == "bce":
-        return _eq(lhs, r"\frac{a - y}{n\,a(1-a)}", rf"\frac{{{an} - {yn}}}{{{n}\cdot{an}\,(1 - {an})}}",
-                   value=value, digits=digits)
-    return _eq(lhs, r"-\frac{y}{n\,a}", rf"-\frac{{{yn}}}{{{n}\cdot{an}}}", value=value, digits=digits)
+    return _eq(lhs, *_loss_grad_terms(record, j, s, digits), value=value, digits=digits)
 
 
 def _dZ_lines(record, layer: int, j: int, s: int, digits: int, lab: Mapping[str, str]) -> list[str]:
@@ -633,20 +641,10 @@ def _chain_dA(record, layer: int, j: int, s: int, y: dict[str, str], digits: int
     lhs = _d("L", y["a"]) + _at(s)
     value = float(lb.dA[s, j])
     if layer < len(record.forward.layers) - 1:
-        dz_next = record.backward.layers[layer + 1].dZ[s]
-        w_next = record.update.old_weights[layer + 1][j]
-        parts = _Each(lambda d, w: f"{term(d, digits)}\\cdot{term(w, digits)}", dz_next, w_next)
-        sym = rf"\sum_{{k=1}}^{{{len(dz_next)}}} {_d('L', y['next_z'])}\,{y['next_w']}"
+        parts = _next_layer_terms(record, layer, j, s, digits)
+        sym = rf"\sum_{{k=1}}^{{{len(parts)}}} {_d('L', y['next_z'])}\,{y['next_w']}"
         return derivation(lhs, sym, wrapped_sum(parts, lab), value=value, digits=digits)
-    a, t = float(record.forward.output[s, j]), float(record.Y[s, j])
-    an, tn, n = fmt(a, digits, latex=True), term(t, digits), record.forward.x.shape[0]
-    name = record.settings.loss
-    if name == "mse":
-        return derivation(lhs, r"\frac{a - y}{n}", rf"\frac{{{an} - {tn}}}{{{n}}}", value=value, digits=digits)
-    if name == "bce":
-        return derivation(lhs, r"\frac{a - y}{n\,a(1-a)}", rf"\frac{{{an} - {tn}}}{{{n}\cdot{an}\,(1 - {an})}}",
-                          value=value, digits=digits)
-    return derivation(lhs, r"-\frac{y}{n\,a}", rf"-\frac{{{tn}}}{{{n}\cdot{an}}}", value=value, digits=digits)
+    return derivation(lhs, *_loss_grad_terms(record, j, s, digits), value=value, digits=digits)
 
 
 def _chain_dZ(record, layer: int, j: int, s: int, y: dict[str, str], digits: int,
