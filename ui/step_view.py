@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from backprop_core.quiz import grade, question_for
-from backprop_core.session import Session
+from backprop_core.session import Session, batch_size_of
 from viz import equations, network
 
 from .charts import plotly_spec
@@ -21,8 +21,6 @@ CLICK_FLOP_BUDGET = 4e8  # about a quarter of a second of NumPy on these machine
 
 def flops_per_iteration(s: Session) -> float:
     """Multiply-adds of one iteration: forward, backward and update over the batch."""
-    from backprop_core.session import batch_size_of
-
     b = batch_size_of(s.settings, s.dataset.n_train)
     return 6.0 * s.net.spec.n_params * b + 1.0
 
@@ -130,8 +128,6 @@ def phase_title(s: Session, p: int) -> str:
 
 
 def _max_batch(app: AppState) -> int:
-    from backprop_core.session import batch_size_of
-
     s = app.session
     return min(batch_size_of(s.settings, s.dataset.n_train), 256)
 
