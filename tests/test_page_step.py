@@ -187,7 +187,8 @@ def test_sample_picker_switches_the_per_sample_numbers():
     assert at.session_state[KEY].sample == 2
     note = " ".join(c.value for c in at.caption)
     assert f"sample #2 (training row {int(rows[2])})" in note
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (diagram,) = at.get("component_instance")  # ui.charts.live_plotly
+    spec = json.loads(json.loads(diagram.proto.json_args)["spec"])
     (neurons,) = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "neurons"]
     text = " ".join(neurons["text"])
     z = s.record.forward.layers[0].z

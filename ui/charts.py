@@ -1,41 +1,50 @@
-"""Drawing a figure that is already a plain plotly dict, without plotly's per-call overhead.
+"""A chart that stays mounted: the Step page's network diagram, redrawn in place on every click.
 
-``st.plotly_chart`` validates a dict property by property (~30 ms for the network diagram); given a
-``go.Figure`` it deep-copies it and walks it for NumPy arrays (~8 ms). The Step page draws the diagram
-on every click, so it hands Streamlit a figure whose ``to_dict`` is the spec itself. The specs come
-from viz functions whose output the tests validate in full (tests/test_charts.py,
+``st.plotly_chart`` derives its element id from the figure itself, so a figure with new numbers is a
+new element: the browser throws the old graph away and mounts a new one (about 110 ms for the network
+diagram, on every Step; Streamlit PR #16052 would change this). ``live_plotly`` draws into one iframe
+that keeps its key across runs and updates with ``Plotly.react``, as a plotly figure in a JavaScript
+app would. Its page (plotly_frame/index.html) loads plotly.js from the installed plotly package:
+Streamlit serves a component from a single folder and refuses symlinks out of it, so both files are
+copied into a private temporary folder once per process (removed at exit).
+
+The figure goes out as plotly's own JSON (NumPy arrays as base64 typed arrays, the encoding
+``st.plotly_chart`` uses) without a figure object: plotly's per-property validation would cost ~30 ms
+per click. The viz functions' output is validated in full by the tests instead (tests/test_charts.py,
 tests/test_viz_network.py), so nothing invalid reaches the browser this way.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from functools import cache
-from typing import Any
+from pathlib import Path
 
-import plotly.graph_objects as go
+import plotly
 import plotly.io as pio
-import streamlit as st
+import streamlit.components.v1 as components
 
-
-class ReadyFigure(go.Figure):
-    """A figure carrying a finished spec: ``to_dict()`` returns it (with the default template) as is."""
-
-    def __init__(self, spec: dict):
-        super().__init__(_validate=False)
-        layout = spec.get("layout", {})
-        if "template" not in layout:  # what a go.Figure would carry: the active default template
-            layout = {**layout, "template": _template(pio.templates.default)}
-        self._spec = {**spec, "layout": layout}
-
-    def to_dict(self) -> dict:
-        return self._spec
+_FRAME_PAGE = Path(__file__).with_name("plotly_frame") / "index.html"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @cache
-def _template(name: str | None) -> dict:
-    return pio.templates[name].to_plotly_json() if name else {}
+def frame_dir() -> str:
+    """The folder Streamlit serves the frame from: index.html and plotly.min.js."""
+    root = Path(tempfile.mkdtemp(prefix="backprop-lab-plotly-"))  # private to this user and process
+    shutil.copyfile(_FRAME_PAGE, root / "index.html")
+    shutil.copyfile(PLOTLY_JS, root / "plotly.min.js")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return str(root)
 
 
-def plotly_spec(spec: dict, **kwargs: Any) -> None:
-    """``st.plotly_chart`` for a figure dict from viz (same keyword arguments)."""
-    st.plotly_chart(ReadyFigure(spec), **kwargs)
+def live_plotly(spec: dict, *, key: str, config: dict | None = None) -> None:
+    """Draw a figure dict from viz in a chart that updates in place when its numbers change.
+
+    ``key`` is the chart's identity across runs. The frame takes its height from ``layout.height``
+    and applies the Streamlit theme's text and background colours where the figure sets none."""
+    # Registered on every run: AppTest and a restarted runtime each have their own component registry.
+    frame = components.declare_component("plotly_frame", path=frame_dir())
+    frame(spec=pio.to_json(spec, validate=False), config=config or {}, key=key, default=None)

@@ -11,7 +11,7 @@ from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session, batch_size_of
 from viz import equations, network
 
-from .charts import plotly_spec
+from .charts import live_plotly
 from .i18n import bound, labels, t
 from .state import AppState
 
@@ -185,7 +185,7 @@ def diagram(app: AppState, sample: int, focus) -> None:
     view = network.view_for(rec, phase, sample)
     net = s.net_before(rec) if rec is not None else s.net
     spec = network.network_spec(net, view, labels=labels(network.NETWORK_LABELS, "fig.network"), focus=focus)
-    plotly_spec(spec, key="diagram", config={"displayModeBar": False})
+    live_plotly(spec, key="diagram", config={"displayModeBar": False})
 
 
 def explanation(app: AppState, sample: int, focus) -> None:
