@@ -50,7 +50,11 @@ _CLICK_JS = """async ([label, quiet]) => {
   const t0 = performance.now();
   let last = t0, shown = null;
   const obs = new MutationObserver(() => { last = performance.now(); });
-  obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+  const opts = {subtree: true, childList: true, characterData: true, attributes: true};
+  obs.observe(document.body, opts);
+  for (const f of document.querySelectorAll('iframe')) {  // a chart drawn inside a same-origin frame counts too
+    if (f.contentDocument && f.contentDocument.body) obs.observe(f.contentDocument.body, opts);
+  }
   btn.click();
   return await new Promise((resolve, reject) => {
     const poll = () => {
@@ -78,6 +82,10 @@ _DRAWN_JS = """() => {
   for (const c of document.querySelectorAll("[data-testid='stPlotlyChart']")) {
     const p = c.querySelector('.js-plotly-plot');
     if (!p || !p._fullLayout) return false;
+  }
+  for (const f of document.querySelectorAll('iframe')) {  // ui.charts.live_plotly: drawn the last args it got
+    const b = f.contentDocument && f.contentDocument.body;
+    if (!b || !b.dataset.drawn || b.dataset.drawn !== b.dataset.received) return false;
   }
   return !!document.querySelector("[data-testid='stMetricValue']");
 }"""

@@ -164,9 +164,17 @@ _DRAWN_JS = """() => {
     for (const d of document.querySelectorAll("[data-testid='stDataFrame']")) {
         if (!d.querySelector('table tr')) return false;
     }
+    for (const f of document.querySelectorAll("iframe")) {  // a chart that updates in place (ui.charts.live_plotly)
+        const b = f.contentDocument && f.contentDocument.body;
+        if (!b || !b.dataset.drawn || b.dataset.drawn !== b.dataset.received) return false;
+    }
     return true;
 }"""
-_PLOTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => JSON.parse(JSON.stringify(
+# Plots in the page and in same-origin frames (ui.charts.live_plotly), in page order.
+_PLOTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot, iframe'))
+  .flatMap(e => e.tagName !== 'IFRAME' ? [e]
+    : Array.from((e.contentDocument || document.createElement('div')).querySelectorAll('.js-plotly-plot')))
+  .map(e => JSON.parse(JSON.stringify(
     {data: e.data || [], layout: e.layout || {}},
     (k, v) => (v && typeof v === 'object' && '_inputArray' in v) ? Array.from(v._inputArray)
               : (ArrayBuffer.isView(v) ? Array.from(v) : v))))"""

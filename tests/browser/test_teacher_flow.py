@@ -206,6 +206,30 @@ def test_step_three_times_matches_the_core(open_app):
     app.assert_healthy()
 
 
+_MARK_JS = """() => { const f = document.querySelector('iframe');
+    const p = f.contentDocument.querySelector('.js-plotly-plot'); f.dataset.mark = p.dataset.mark = 'before'; }"""
+_MARKED_JS = """() => { const f = document.querySelector('iframe');
+    const p = f.contentDocument.querySelector('.js-plotly-plot');
+    return [document.querySelectorAll('iframe').length, f.dataset.mark, p && p.dataset.mark]; }"""
+
+
+def test_step_redraws_the_diagram_in_place(open_app):
+    """A Step updates the diagram's numbers in the same frame and the same Plotly graph (Plotly.react),
+    not a newly mounted chart: that remount was most of a click's time in the browser."""
+    app = open_app()
+    app.click(en("step.step"))
+    before = neurons(app)
+    app.page.evaluate(_MARK_JS)
+    app.click(en("step.step"))
+    assert app.page.evaluate(_MARKED_JS) == [1, "before", "before"]
+    after = neurons(app)
+    s = bp.Session(bp.Config())
+    s.run(2)
+    assert after != before
+    assert after[(1, 2)]["b"] == pytest.approx(float(s.net.biases[0][2]), rel=1e-12)
+    app.assert_healthy()
+
+
 def test_back_restores_the_previous_iteration(open_app):
     app = open_app()
     app.click(en("step.step"), 3)
