@@ -230,6 +230,21 @@ def test_step_redraws_the_diagram_in_place(open_app):
     app.assert_healthy()
 
 
+def test_keyboard_shortcuts_work_on_the_page_and_with_the_diagram_focused(open_app):
+    """N and S (the Next phase and Step shortcuts) from the page, and from inside the diagram's frame,
+    which would otherwise swallow every key press once a teacher has clicked into it."""
+    app = open_app()
+    app.act(lambda: app.page.keyboard.press("n"))
+    assert progress(app).startswith(en("step.phase.forward", l=1))
+    app.page.frames[1].evaluate("() => { document.body.tabIndex = -1; document.body.focus(); }")
+    assert app.page.evaluate("() => document.activeElement.tagName") == "IFRAME"
+    app.act(lambda: app.page.keyboard.press("n"))
+    assert progress(app).startswith(en("step.phase.forward", l=2))
+    app.act(lambda: app.page.keyboard.press("s"))
+    assert app.metric(en("status.iteration")) == "1"
+    app.assert_healthy()
+
+
 def test_back_restores_the_previous_iteration(open_app):
     app = open_app()
     app.click(en("step.step"), 3)
