@@ -4,7 +4,9 @@ Two real servers (app.py and bench/trivial_app.py: one button, one metric, one p
 changes per click) and one headless Chromium. Each sample is timed inside the page from the click on
 "Step" to two moments:
 - settled (the headline): the last change to the page's DOM before it stayed unchanged for QUIET_MS,
-  i.e. every chart redrawn and every formula typeset;
+  i.e. every chart redrawn and every formula typeset. Changes inside same-origin frames count too:
+  the Step page draws its diagram in one (ui.charts.live_plotly), and a click is not settled until
+  that frame has redrawn;
 - shown: the first metric's text has changed AND the script state is notRunning, plus one animation
   frame. A chart that redraws after the script has finished is not in this one (the trivial app's
   chart often is not), so it flatters whichever app draws last.
