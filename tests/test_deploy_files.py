@@ -8,6 +8,7 @@ example and .streamlit/config.toml are parsed and checked against the Dockerfile
 from __future__ import annotations
 
 import ast
+import gzip
 import json
 import os
 import re
@@ -529,6 +530,13 @@ def test_nginx_example_keeps_each_browser_on_one_replica(instructions, tmp_path)
             assert len(upstreams) == 4 and len(set(upstreams)) == 1, upstreams
             seen_replicas |= set(upstreams)
         assert len(seen_replicas) >= 2, "all browsers went to one replica: no load balancing"
+        # Streamlit sends scripts uncompressed (plotly.js is 4.8 MB); the example proxy compresses them.
+        with urllib.request.urlopen(f"http://127.0.0.1:{listen}/", timeout=5) as r:
+            script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', r.read().decode()).group(1)
+        req = urllib.request.Request(f"http://127.0.0.1:{listen}/{script}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.headers.get("Content-Encoding") == "gzip", dict(r.headers)
+            assert gzip.decompress(r.read())
     finally:
         if nginx is not None:
             stop(nginx)
