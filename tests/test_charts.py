@@ -104,3 +104,33 @@ def test_frame_folder_serves_the_page_and_the_installed_plotly_js():
     assert js == PLOTLY_JS.read_bytes()
     version = plotly.offline.get_plotlyjs_version()
     assert f"plotly.js v{version}".encode() in js[:200]
+
+
+def _diagram_chart() -> None:
+    from backprop_core import PRESETS, Session
+    from ui.charts import live_plotly
+    from viz.network import network_spec
+
+    live_plotly(network_spec(Session(PRESETS["xor"]).net), key="diagram")
+
+
+def test_without_a_writable_temporary_folder_the_chart_is_still_drawn(monkeypatch):
+    """A host whose temporary folder is read-only gets the same figure through st.plotly_chart
+    (remounted on every run, as before), not an error."""
+    import tempfile
+
+    from ui import charts
+
+    def refuse(*a, **kw):
+        raise PermissionError(30, "Read-only file system", "/tmp")
+
+    charts.frame_dir.cache_clear()
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    try:
+        at = AppTest.from_function(_diagram_chart).run()
+    finally:
+        charts.frame_dir.cache_clear()
+    assert not at.exception and not frames(at)
+    (chart,) = at.get("plotly_chart")
+    fig = json.loads(chart.proto.spec)
+    assert any((t.get("meta") or {}).get("role") == "neurons" for t in fig["data"])

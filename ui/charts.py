@@ -17,14 +17,19 @@ tests/test_viz_network.py), so nothing invalid reaches the browser this way.
 from __future__ import annotations
 
 import atexit
+import logging
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
 import plotly.io as pio
+import streamlit as st
 import streamlit.components.v1 as components
+
+_LOG = logging.getLogger(__name__)
 
 _FRAME_PAGE = Path(__file__).with_name("plotly_frame") / "index.html"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -45,6 +50,17 @@ def live_plotly(spec: dict, *, key: str, config: dict | None = None) -> None:
 
     ``key`` is the chart's identity across runs. The frame takes its height from ``layout.height``
     and applies the Streamlit theme's text and background colours where the figure sets none."""
+    try:
+        root = frame_dir()
+    except OSError as exc:  # no writable temporary folder: the same figure, remounted on each run
+        _warn_once(exc)
+        st.plotly_chart(go.Figure(spec, _validate=False), key=key, config=config or {})
+        return
     # Registered on every run: AppTest and a restarted runtime each have their own component registry.
-    frame = components.declare_component("plotly_frame", path=frame_dir())
+    frame = components.declare_component("plotly_frame", path=root)
     frame(spec=pio.to_json(spec, validate=False), config=config or {}, key=key, default=None)
+
+
+@cache
+def _warn_once(exc: OSError) -> None:
+    _LOG.warning("live charts fall back to st.plotly_chart: cannot prepare their folder (%s)", exc)
