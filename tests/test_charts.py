@@ -125,12 +125,18 @@ def test_without_a_writable_temporary_folder_the_chart_is_still_drawn(monkeypatc
         raise PermissionError(30, "Read-only file system", "/tmp")
 
     charts.frame_dir.cache_clear()
+    charts._warn_once.cache_clear()
+    warned = []
     monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(charts._LOG, "warning", lambda *a: warned.append(a))
     try:
         at = AppTest.from_function(_diagram_chart).run()
+        at.run()
     finally:
         charts.frame_dir.cache_clear()
+        charts._warn_once.cache_clear()
     assert not at.exception and not frames(at)
+    assert len(warned) == 1, warned  # once, not on every run
     (chart,) = at.get("plotly_chart")
     fig = json.loads(chart.proto.spec)
     assert any((t.get("meta") or {}).get("role") == "neurons" for t in fig["data"])

@@ -53,7 +53,7 @@ def live_plotly(spec: dict, *, key: str, config: dict | None = None) -> None:
     try:
         root = frame_dir()
     except OSError as exc:  # no writable temporary folder: the same figure, remounted on each run
-        _warn_once(exc)
+        _warn_once(str(exc))  # frame_dir is retried on each run (the folder may come back)
         st.plotly_chart(go.Figure(spec, _validate=False), key=key, config=config or {})
         return
     # Registered on every run: AppTest and a restarted runtime each have their own component registry.
@@ -62,5 +62,5 @@ def live_plotly(spec: dict, *, key: str, config: dict | None = None) -> None:
 
 
 @cache
-def _warn_once(exc: OSError) -> None:
-    _LOG.warning("live charts fall back to st.plotly_chart: cannot prepare their folder (%s)", exc)
+def _warn_once(reason: str) -> None:
+    _LOG.warning("live charts fall back to st.plotly_chart: cannot prepare their folder (%s)", reason)
