@@ -2,11 +2,15 @@
 
 from pathlib import Path
 
-import streamlit as st
+from ui import warmup
 
-from ui import compat, shell, state
-from ui.i18n import current_lang, t
-from ui.sidebar import sidebar
+warmup.prepare()  # first: every lazy import of a first run, once, before 40 cold first runs race (ui/warmup.py)
+
+import streamlit as st  # noqa: E402
+
+from ui import compat, shell, state  # noqa: E402
+from ui.i18n import current_lang, t  # noqa: E402
+from ui.sidebar import sidebar  # noqa: E402
 
 ICON = Path(__file__).parent / "ui" / "icon.png"
 st.set_page_config(page_title="Backprop Lab", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")

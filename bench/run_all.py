@@ -26,6 +26,7 @@ SCRIPTS = (
     ("Server-side Step rerun per preset (AppTest)", "bench_app.py"),
     ("Browser Step latency vs a trivial one-chart app", "bench_browser.py"),
     ("A classroom on one server", "bench_classroom.py"),
+    ("A whole class joining a cold server at once", "bench_coldstart.py"),
 )
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 NOISE = re.compile(r"(ScriptRunContext|does not function when running|^\s*$)")
