@@ -16,6 +16,8 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .config import Config, Notice
 from .datasets import DATASETS, CSVError, Dataset, csv_columns, load_csv, make_dataset
 from .gradcheck import gradcheck, numeric_gradient
+from .landscape import (Plane, filter_normalize, loss_surface, param_directions, param_index, param_plane,
+                        pca_directions, project, random_directions, random_plane)
 from .losses import LOSSES, Loss, losses_for
 from .network import INITS, REGULARIZATIONS, Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, OptState, make_optimizer
@@ -29,4 +31,6 @@ __all__ = [
     "INITS", "REGULARIZATIONS", "Network", "OPTIMIZERS", "SGD", "Adam", "Momentum", "OptState",
     "make_optimizer", "PRESETS", "Divergence", "History", "Phase", "Session", "Settings", "State", "StepRecord",
     "BackwardTrace", "ForwardTrace", "LayerBackward", "LayerForward", "Update",
+    "Plane", "filter_normalize", "loss_surface", "param_directions", "param_index", "param_plane",
+    "pca_directions", "project", "random_directions", "random_plane",
 ]
