@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,25 @@ async def cold_class(port: int, n: int, page_name: str = "", query: str = "", st
     return joiners
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: under pytest a session-wide Playwright may already run an
+    event loop in the main thread, and asyncio.run refuses to start inside one."""
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=target, name="coldstart-clients")
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def run_round(n: int, script: str = "app.py", page_name: str = "", query: str = "", steps: int = STEPS) -> dict:
     """A fresh server, N simultaneous cold joins; the result with the server's traceback count."""
     stem = Path(script).stem + (f"-{page_name}" if page_name else "") + ("-link" if query else "")
@@ -92,7 +112,7 @@ def run_round(n: int, script: str = "app.py", page_name: str = "", query: str = 
     t0 = time.perf_counter()
     with _server.running(script, log_path=log) as srv:
         wake = time.perf_counter() - t0
-        joiners = asyncio.run(cold_class(srv.port, n, page_name, query, steps))
+        joiners = _run(cold_class(srv.port, n, page_name, query, steps))
         tracebacks = srv.log_tail(2000).count("Traceback")
     joins = [j.join_ms for j in joiners if j.join_ms is not None]
     return {"n": n, "script": script, "page": page_name, "query": query, "joiners": joiners, "joins": joins,
