@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from .config import Config
-from .datasets import Dataset, make_dataset
+from .datasets import Dataset, classification_accuracy, make_dataset
 from .losses import LOSSES
 from .network import Network
 from .optimizers import OptState, make_optimizer
@@ -158,6 +158,11 @@ def batch_size_of(settings: Settings, n: int) -> int:
     return max(1, min(settings.batch_size, n))
 
 
+def flops_per_iteration(settings: Settings, n_params: int, n: int) -> float:
+    """Multiply-adds of one iteration on n training rows: forward, backward and update over the batch."""
+    return 6.0 * n_params * batch_size_of(settings, n) + 1.0
+
+
 def next_batch(state: State, settings: Settings, n: int, seed: int) -> tuple[Array | None, int, int]:
     """(indices or None for the whole set in order, epoch after, pos after); reshuffled each epoch."""
     b = batch_size_of(settings, n)
@@ -213,14 +218,6 @@ def initial_network(cfg: Config, n_in: int, n_out: int) -> Network:
     if cfg.init == "worked":
         return Network(sizes, weights=WORKED_WEIGHTS, biases=WORKED_BIASES, **kw)
     return Network(sizes, seed=cfg.seed, init=cfg.init, **kw)
-
-
-def classification_accuracy(out: Array, Y: Array, task: str) -> float:
-    if task == "multiclass":
-        return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
-    if task == "binary":
-        return float(np.mean((out[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
-    return math.nan
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -378,6 +375,10 @@ class Session:
     @property
     def mid_iteration(self) -> bool:
         return 0 < self.phase < len(self.phases)
+
+    def flops_per_iteration(self) -> float:
+        """Multiply-adds of the next iteration (the Step click's and the Training tick's budgets)."""
+        return flops_per_iteration(self.settings, self.state.net.spec.n_params, self.dataset.n_train)
 
     def settings_for(self, iteration: int) -> Settings:
         """The settings iteration ``iteration`` (1-based) runs with."""

@@ -514,3 +514,18 @@ def test_module_imports_only_numpy_and_stdlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_predicted_classes_and_accuracy_by_hand():
+    from backprop_core.datasets import classification_accuracy, predicted_classes, target_classes
+
+    out = np.array([[0.2], [0.7], [np.nan], [0.5]])
+    Y = np.array([[0.0], [1.0], [1.0], [1.0]])
+    assert predicted_classes(out, "binary").tolist() == [0, 1, 0, 0]  # NaN counts as class 0; 0.5 is not > 0.5
+    assert target_classes(Y, "binary").tolist() == [0, 1, 1, 1]
+    assert classification_accuracy(out, Y, "binary") == 0.5
+    multi = np.array([[0.1, 0.5, 0.4], [0.9, 0.05, 0.05], [np.inf, 0.2, 0.3]])
+    Ym = np.eye(3)[[1, 2, 2]]
+    assert predicted_classes(multi, "multiclass").tolist() == [1, 0, 2]  # the inf is ignored, 0.3 wins
+    assert classification_accuracy(multi, Ym, "multiclass") == pytest.approx(2 / 3)
+    assert math.isnan(classification_accuracy(out, Y, "regression"))

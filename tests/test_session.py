@@ -415,3 +415,12 @@ def test_digits_fast_preset_reaches_95_percent():
     s.run(5 * per_epoch)
     acc = np.mean(s.net.predict(s.dataset.X_test).argmax(1) == s.dataset.Y_test.argmax(1))
     assert acc >= 0.95
+
+
+def test_flops_per_iteration_counts_the_batch():
+    s = bp.Session(dataclasses.replace(XOR, batch="mini", batch_size=2))
+    p = s.net.spec.n_params  # 6 multiply-adds per parameter and batch row, plus one
+    assert s.flops_per_iteration() == 6.0 * p * 2 + 1.0
+    full = bp.Session(dataclasses.replace(XOR, batch="full"))
+    assert full.flops_per_iteration() == 6.0 * p * full.dataset.n_train + 1.0
+    assert session_mod.flops_per_iteration(full.settings, p, 10) == 6.0 * p * 10 + 1.0

@@ -19,15 +19,9 @@ SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seco
 CLICK_FLOP_BUDGET = 4e8  # about a quarter of a second of NumPy on these machines
 
 
-def flops_per_iteration(s: Session) -> float:
-    """Multiply-adds of one iteration: forward, backward and update over the batch."""
-    b = batch_size_of(s.settings, s.dataset.n_train)
-    return 6.0 * s.net.spec.n_params * b + 1.0
-
-
 def capped(s: Session, k: int) -> int:
     """How many of k iterations fit in one click's budget (at least one)."""
-    return int(max(1, min(k, CLICK_FLOP_BUDGET // flops_per_iteration(s))))
+    return int(max(1, min(k, CLICK_FLOP_BUDGET // s.flops_per_iteration())))
 
 
 # -- actions (button callbacks: they run before the script, so the whole page sees the result) ----
