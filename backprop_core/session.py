@@ -30,7 +30,7 @@ import numpy as np
 from .config import Config
 from .datasets import Dataset, classification_accuracy, make_dataset
 from .losses import LOSSES
-from .network import Network
+from .network import Network, NetworkSpec
 from .optimizers import OptState, make_optimizer
 from .presets import WORKED_BIASES, WORKED_WEIGHTS
 from .traces import BackwardTrace, ForwardTrace, Update, frozen, frozen_copy
@@ -65,6 +65,25 @@ class Settings:
 
     def make_optimizer(self):
         return make_optimizer(self.optimizer, self.lr, self.beta, self.beta1, self.beta2, self.eps)
+
+    def spec_fields(self) -> dict:
+        """The fields a network's spec takes from these settings (keyword arguments of Network)."""
+        return {f: getattr(self, f) for f in SPEC_FIELDS}
+
+    def spec_for(self, spec: NetworkSpec) -> NetworkSpec:
+        """``spec`` with these settings' activations, loss, regularisation and bias training (the same
+        object when nothing differs). Raises ValueError for a combination the network cannot take."""
+        if all(getattr(spec, f) == getattr(self, f) for f in SPEC_FIELDS):
+            return spec
+        return replace(spec, **self.spec_fields())
+
+    def network_for(self, net: Network) -> Network:
+        """``net``'s parameters under these settings' spec (``net`` itself when nothing differs)."""
+        spec = self.spec_for(net.spec)
+        return net if spec is net.spec else Network._from(spec, net.weights, net.biases, owned=True)
+
+
+SPEC_FIELDS = ("activations", "loss", "regularization", "reg_rate", "train_biases")
 
 
 RUN_FIELDS = ("dataset", "n_samples", "noise", "test_ratio", "standardize", "hidden", "init", "seed")
@@ -177,12 +196,7 @@ def next_batch(state: State, settings: Settings, n: int, seed: int) -> tuple[Arr
 
 def train_step(state: State, settings: Settings, X: Array, Y: Array, seed: int) -> tuple[StepRecord, State]:
     """One full iteration (forward, loss, backward, update) as a pure function of its inputs."""
-    net = state.net
-    spec_changes = {"activations": settings.activations, "loss": settings.loss,
-                    "regularization": settings.regularization, "reg_rate": settings.reg_rate,
-                    "train_biases": settings.train_biases}
-    if any(getattr(net.spec, k) != v for k, v in spec_changes.items()):
-        net = net.with_spec(**spec_changes)
+    net = settings.network_for(state.net)
     opt = settings.make_optimizer()
     opt_state = state.opt_state if state.opt_name == settings.optimizer else opt.init(net)
     idx, epoch, pos = next_batch(state, settings, X.shape[0], seed)
@@ -210,11 +224,11 @@ def divergence_of(rec: StepRecord) -> str | None:
     return "exploded" if loss > EXPLODED or big > EXPLODED else None
 
 
-def initial_network(cfg: Config, n_in: int, n_out: int) -> Network:
+def initial_network(cfg: Config, n_in: int, n_out: int, settings: Settings | None = None) -> Network:
+    """Iteration 0's network: the config's sizes, initialisation and seed, its settings' spec
+    (``settings`` is ``settings_of(cfg)``, passed when the caller has it already)."""
     sizes = (n_in, *cfg.hidden, n_out)
-    s = settings_of(cfg)
-    kw = dict(activations=s.activations, loss=s.loss, regularization=s.regularization, reg_rate=s.reg_rate,
-              train_biases=s.train_biases)
+    kw = (settings or settings_of(cfg)).spec_fields()
     if cfg.init == "worked":
         return Network(sizes, weights=WORKED_WEIGHTS, biases=WORKED_BIASES, **kw)
     return Network(sizes, seed=cfg.seed, init=cfg.init, **kw)
@@ -302,9 +316,9 @@ class Session:
     # -- construction ------------------------------------------------------------------------
     def _start(self, config: Config, dataset: Dataset | None = None) -> None:
         ds = dataset if dataset is not None else self.dataset
-        net = initial_network(config, ds.n_features, ds.n_outputs)  # raises before anything changes
-        self.config, self.dataset = config, ds
         settings = settings_of(config)
+        net = initial_network(config, ds.n_features, ds.n_outputs, settings)  # raises before anything changes
+        self.config, self.dataset = config, ds
         state0 = State(0, 0, 0, net, settings.make_optimizer().init(net), settings.optimizer)
         self.state = state0
         self.segments: list[tuple[int, Settings]] = [(0, settings)]
@@ -402,8 +416,7 @@ class Session:
         if new == self.settings:
             self.config = config
             return "same"
-        self.state.net.with_spec(activations=new.activations, loss=new.loss,  # validates, raises ValueError
-                                 regularization=new.regularization, reg_rate=new.reg_rate)
+        new.spec_for(self.state.net.spec)  # validates: raises ValueError before anything changes
         new.make_optimizer()
         self.config = config
         start = self.state.iteration + (1 if self.mid_iteration else 0)
@@ -474,9 +487,7 @@ class Session:
 
     def net_before(self, rec: StepRecord) -> Network:
         """The network the record's forward pass used (old parameters, the record's spec)."""
-        s = rec.settings
-        spec = replace(self.state.net.spec, activations=s.activations, loss=s.loss,
-                       regularization=s.regularization, reg_rate=s.reg_rate, train_biases=s.train_biases)
+        spec = rec.settings.spec_for(self.state.net.spec)
         return Network._from(spec, rec.update.old_weights, rec.update.old_biases, owned=True)
 
     def _evaluate(self, net: Network, X: Array, Y: Array) -> tuple[float, float]:

@@ -424,3 +424,59 @@ def test_flops_per_iteration_counts_the_batch():
     full = bp.Session(dataclasses.replace(XOR, batch="full"))
     assert full.flops_per_iteration() == 6.0 * p * full.dataset.n_train + 1.0
     assert session_mod.flops_per_iteration(full.settings, p, 10) == 6.0 * p * 10 + 1.0
+
+
+# -- one path from Settings to the network's spec ------------------------------------------------
+SPEC_CHANGES = [  # (config change, spec field, value the network must then have)
+    ({"hidden_act": "tanh"}, "activations", ("tanh", "sigmoid")),
+    ({"loss": "bce"}, "loss", "bce"),
+    ({"reg": "l2", "reg_rate": 0.01}, "regularization", "l2"),
+    ({"reg": "l1", "reg_rate": 0.25}, "reg_rate", 0.25),
+    ({"train_biases": False}, "train_biases", False),
+]
+
+
+@pytest.mark.parametrize("change,field,value", SPEC_CHANGES, ids=[c[1] for c in SPEC_CHANGES])
+def test_a_change_of_each_spec_field_reaches_the_network(change, field, value):
+    base = XOR if field != "reg_rate" else XOR.replace(reg="l1", reg_rate=0.001)
+    s = bp.Session(base)
+    s.run(2)
+    before = s.net
+    assert getattr(before.spec, field) != value
+    assert s.apply_config(base.replace(**change)) == "changed"
+    rec = s.step()
+    # the network the iteration used, the one it left, and the record's own view all have the new value
+    assert getattr(s.net.spec, field) == value
+    assert getattr(s.net_before(rec).spec, field) == value
+    # ... and the numbers are the new spec's: the same parameters in a Network built by hand
+    kw = {f: getattr(before.spec, f) for f in session_mod.SPEC_FIELDS} | {field: value}
+    if field == "regularization":
+        kw["reg_rate"] = 0.01
+    ref = bp.Network(before.sizes, weights=before.weights, biases=before.biases, **kw)
+    X, Y = s.dataset.X_train, s.dataset.Y_train
+    assert rec.backward.loss == ref.backward(ref.forward(X), Y).loss
+    bwd = ref.backward(ref.forward(X), Y)
+    for w_new, w_old, lb in zip(s.net.weights, before.weights, bwd.layers):
+        np.testing.assert_array_equal(w_new, w_old - XOR.lr * lb.dW)
+    for b_new, b_old, lb in zip(s.net.biases, before.biases, bwd.layers):
+        np.testing.assert_array_equal(b_new, b_old if not kw["train_biases"] else b_old - XOR.lr * lb.db)
+    # Back over the change: the iteration before it ran with the old spec, and still does
+    s.back_iteration()
+    s.back_iteration()
+    assert getattr(s.net_before(s.record).spec, field) == getattr(before.spec, field)
+
+
+def test_settings_that_the_network_cannot_take_change_nothing():
+    s = bp.Session(XOR)
+    s.run(1)
+    with pytest.raises(ValueError):
+        s.apply_config(XOR.replace(output_act="linear", loss="bce"))  # bce needs outputs in (0, 1)
+    assert s.settings == session_mod.settings_of(XOR) and len(s.segments) == 1
+
+
+def test_a_run_start_builds_its_settings_once(monkeypatch):
+    calls = []
+    real = session_mod.settings_of
+    monkeypatch.setattr(session_mod, "settings_of", lambda cfg: calls.append(cfg) or real(cfg))
+    bp.Session(XOR)
+    assert len(calls) == 1
