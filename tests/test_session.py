@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import backprop_core as bp
+import backprop_core.checkpoints as ckpt
 import backprop_core.session as session_mod
 from backprop_core.presets import PRESETS
 from backprop_core.session import Phase
@@ -142,15 +143,16 @@ def test_back_phase_restores_each_previous_phase(name):
 
 def test_back_after_many_steps_replays_from_thinned_checkpoints(monkeypatch):
     # a tiny checkpoint budget: 4 recent states, at most 8 thinned ones, so most backs replay
-    monkeypatch.setattr(session_mod, "MAX_RECENT", 4)
-    monkeypatch.setattr(session_mod, "MAX_THINNED", 8)
+    monkeypatch.setattr(ckpt, "MAX_RECENT", 4)
+    monkeypatch.setattr(ckpt, "MAX_THINNED", 8)
     cfg = SETUPS["moons_momentum_mini"]
     s = bp.Session(cfg)
     snaps = [snapshot(s)]
     for _ in range(90):
         s.step()
         snaps.append(snapshot(s))
-    assert len(s._recent) <= 4 and len(s._thinned) <= 9 and s._thin_stride >= 8
+    c = s.checkpoints
+    assert c.n_recent <= 4 and c.n_thinned <= 9 and c.stride >= 8
     for expected in reversed(snaps[-40:-1]):
         s.back_iteration()
         assert_identical(snapshot(s), expected)
@@ -168,7 +170,7 @@ def test_back_beyond_the_default_ring():
     for _ in range(300):  # more than MAX_RECENT and the thinned cap: stride 2 by now
         s.step()
         snaps.append(snapshot(s))
-    assert s._thin_stride > 1
+    assert s.checkpoints.stride > 1
     for k in (299, 250, 201, 150, 99, 33, 0):
         while s.iteration > k:
             s.back_iteration()
@@ -370,11 +372,11 @@ def test_history_and_checkpoints_stay_bounded(monkeypatch):
     monkeypatch.setattr(session_mod, "MAX_HISTORY_ROWS", 100)
     s = bp.Session(XOR)
     per = s.net.spec.n_params * 8 * 1  # SGD: parameters only, no optimizer slots
-    bound = 256 * len(s.history.columns) * 8 + per * (session_mod.MAX_RECENT + session_mod.MAX_THINNED + 2)
+    bound = 256 * len(s.history.columns) * 8 + per * (ckpt.MAX_RECENT + ckpt.MAX_THINNED + 2)
     for _ in range(12):
         s.run(100)
         assert len(s.history) <= 100
-        assert len(s._recent) <= session_mod.MAX_RECENT and len(s._thinned) <= session_mod.MAX_THINNED + 1
+        assert s.checkpoints.n_recent <= ckpt.MAX_RECENT and s.checkpoints.n_thinned <= ckpt.MAX_THINNED + 1
         assert s.nbytes <= bound
     it = s.history.column("iteration")
     assert it[-1] == 1200 and np.all(np.diff(it) > 0) and s.history.stride >= 8
@@ -384,14 +386,19 @@ def test_history_and_checkpoints_stay_bounded(monkeypatch):
 
 
 def test_checkpoints_respect_the_byte_budget_for_big_networks():
-    s = bp.Session(PRESETS["digits"])  # 64-128-10: 9610 parameters, 230 kB per checkpoint (with 2 slots)
-    per = 9610 * 8 * 3
+    s = bp.Session(PRESETS["digits"])  # 64-128-10: 9610 parameters, SGD: 76,880 B per checkpoint
+    per = 9610 * 8
     assert s.net.spec.n_params == 9610
-    cap = session_mod.CHECKPOINT_BUDGET_BYTES // 2 // per  # 8 recent and 8 thinned states fit the budget
-    assert s._recent.maxlen == cap == 8
-    s.run(40)
-    assert len(s._recent) == 8 and len(s._thinned) <= 9
-    assert s.nbytes - s.history.nbytes <= 9610 * 8 * (8 + 9 + 1)  # SGD: the parameters only
+    cap = ckpt.CHECKPOINT_BUDGET_BYTES // 2 // per  # 26 recent and 26 thinned states fit half the budget each
+    assert cap == 26
+    s.run(60)
+    c = s.checkpoints
+    assert c.n_recent == cap and c.n_thinned <= cap
+    assert c.nbytes <= ckpt.CHECKPOINT_BUDGET_BYTES
+    assert s.nbytes - s.history.nbytes == c.nbytes + per  # the checkpoints and the current state
+    adam = bp.Session(PRESETS["digits"].replace(optimizer="adam", lr=0.01))  # two slots: a third as many
+    adam.run(60)
+    assert adam.checkpoints.n_recent == ckpt.CHECKPOINT_BUDGET_BYTES // 2 // (3 * per) == 8
 
 
 # -- presets that must learn ----------------------------------------------------------------------------
