@@ -37,7 +37,7 @@ from backprop_core.network import Network
 from backprop_core.session import Settings, batch_size_of, run_key
 from viz.landscape import LANDSCAPE_LABELS, bilinear, click_coordinates, landscape_figure
 
-from . import step_view
+from . import actions
 from .i18n import labels, t
 from .state import AppState
 
@@ -177,13 +177,13 @@ class Options:
 def step_buttons(app: AppState) -> None:
     s, stuck = app.session, app.session.diverged is not None
     c = st.columns(5)
-    c[0].button(t("step.back"), key=K + "back", on_click=step_view._back, args=(app,), icon=":material/undo:",
+    c[0].button(t("step.back"), key=K + "back", on_click=actions.back, args=(app,), icon=":material/undo:",
                 disabled=s.iteration == 0 and s.phase == 0, width="stretch")
-    c[1].button(t("step.step"), key=K + "step", on_click=step_view._step, args=(app, 1), type="primary",
+    c[1].button(t("step.step"), key=K + "step", on_click=actions.step, args=(app, 1), type="primary",
                 icon=":material/redo:", disabled=stuck, width="stretch")
-    c[2].button(t("step.step10"), key=K + "step10", on_click=step_view._step, args=(app, 10),
+    c[2].button(t("step.step10"), key=K + "step10", on_click=actions.step, args=(app, 10),
                 icon=":material/fast_forward:", disabled=stuck, width="stretch")
-    c[3].button(t("step.reset"), key=K + "reset", on_click=step_view._reset, args=(app,),
+    c[3].button(t("step.reset"), key=K + "reset", on_click=actions.reset, args=(app,),
                 icon=":material/restart_alt:", width="stretch")
     c[4].button(t("landscape.recentre"), key=K + "recentre", on_click=recentre, args=(app,),
                 icon=":material/center_focus_strong:", help=t("landscape.recentre.help"), width="stretch")
