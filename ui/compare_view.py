@@ -10,12 +10,12 @@ import streamlit as st
 
 import backprop_core as bp
 from backprop_core import compare
+from backprop_core.config import LR_OPTIONS, snap_lr
 from backprop_core.landscape import SUBSAMPLE_MAX, Plane
 from viz import landscape as vl
 
 from .i18n import current_lang, labels, t, translate
 from .shell import plain_markdown
-from .sidebar import LR_OPTIONS, snap_lr
 from .state import AppState
 
 P = "compare_"  # prefix of this page's session-state keys
