@@ -18,13 +18,13 @@ from viz.equations import (
     fmt,
     forward_latex,
     loss_latex,
-    reveal_of,
     sample_losses,
     table_rows,
     term,
     update_latex,
 )
 from viz.equations import backward_latex as bwd_latex
+from viz.reveal import reveal_of
 
 # Mazur, "A Step by Step Backpropagation Example" (2015): the published intermediate values.
 MAZUR = {

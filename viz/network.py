@@ -27,7 +27,9 @@ import plotly.graph_objects as go
 from backprop_core.traces import frozen
 
 from . import palette as pal
-from .equations import DASH, clamp_sample, fmt, reveal_of
+from .common import merge_labels
+from .equations import DASH, fmt
+from .reveal import clamp_sample, reveal_of
 
 Array = np.ndarray
 
@@ -475,7 +477,7 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
     (the Step page draws one on every click, so it skips plotly's figure objects).
     ``focus=(k, j)``: neuron column k, unit j (0 = inputs), drawn with all its incoming and outgoing
     edges only."""
-    lab = {**NETWORK_LABELS, **(labels or {})}
+    lab = merge_labels(NETWORK_LABELS, labels)
     max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
     widths = list(net.sizes)
     view = view or DiagramView()
