@@ -56,7 +56,7 @@ class Result:
 
 
 # -- options and names -------------------------------------------------------------------------
-def options(setting: str, cfg: bp.Config, n_train: int) -> tuple:
+def options(setting: str, n_train: int) -> tuple:
     if setting == "lr":
         return LR_OPTIONS
     if setting == "optimizer":
@@ -113,7 +113,7 @@ def controls(app: AppState) -> Request | None:
     lang = current_lang()  # format functions keep the language they were drawn in (AppTest calls them later)
     setting = c[0].selectbox(t("compare.setting"), compare.SETTINGS, key=f"{P}setting",
                              format_func=lambda s: translate(f"compare.setting.{s}", lang))
-    opts = options(setting, cfg, ds.n_train)
+    opts = options(setting, ds.n_train)
     key = f"{P}values_{setting}"
     kept = [v for v in st.session_state.get(key, defaults(setting, cfg, opts)) if v in opts]
     st.session_state[key] = kept[:compare.MAX_VARIANTS]  # more would make the widget raise

@@ -24,13 +24,10 @@ class Reveal:
         return layer >= self.backward_from
 
 
-def reveal_of(phase, n_layers: int, has_record: bool = True) -> Reveal:
-    """Reveal for a session Phase (kind forward|loss|backward|update, 0-based layer).
-
-    No record: nothing. A record with phase None: a finished iteration, everything shown.
-    """
-    if not has_record:
-        return Reveal(0, False, n_layers, False)
+def reveal_of(phase, n_layers: int) -> Reveal:
+    """Reveal for a session Phase (kind forward|loss|backward|update, 0-based layer) of a record;
+    phase None: a finished iteration, everything shown. (Without a record there is nothing to reveal:
+    the diagram then shows the weights only, see ``viz.network.view_for``.)"""
     if phase is None or phase.kind == "update":
         return Reveal(n_layers, True, 0, True)
     if phase.kind == "forward":

@@ -374,7 +374,7 @@ def decision_boundary(predict_grid: Array | Callable[[Array], Array], xx: Array,
     fig, notes = go.Figure(), []
     if task == "multiclass":
         names = _class_names(out.shape[1], class_names, lab)
-        bad = _multiclass_map(fig, out, xx, yy, names, lab)
+        bad = _multiclass_map(fig, out, xx, yy, names)
         notes.append(lab["confidence"])
     else:
         names = _class_names(2, class_names, lab)
@@ -413,8 +413,7 @@ def _binary_map(fig: go.Figure, p: Array, xx: Array, yy: Array, names: list[str]
     return bad
 
 
-def _multiclass_map(fig: go.Figure, out: Array, xx: Array, yy: Array, names: list[str],
-                    lab: Mapping[str, str]) -> int:
+def _multiclass_map(fig: go.Figure, out: Array, xx: Array, yy: Array, names: list[str]) -> int:
     k = out.shape[1]
     finite = np.all(np.isfinite(out), axis=1)
     safe = np.where(finite[:, None], out, 0.0)
