@@ -214,8 +214,8 @@ def run_one(cfg: Config, ds: Dataset, iterations: int, label: str = "", setting:
             progress: Callable[[int], None] | None = None) -> VariantRun:
     """Train ``cfg`` for up to ``iterations`` on ``ds`` (see VariantRun); ``progress(k)`` is called
     every few iterations with the number taken so far."""
-    net = initial_network(cfg, ds.n_features, ds.n_outputs)
     settings = settings_of(cfg)
+    net = initial_network(cfg, ds.n_features, ds.n_outputs, settings)
     state = State(0, 0, 0, net, settings.make_optimizer().init(net), settings.optimizer)
     X, Y = ds.X_train, ds.Y_train
     every, stride = _eval_every(cfg, ds, iterations), _path_stride(net.spec.n_params, iterations)

@@ -20,6 +20,13 @@ MAX_WIDTH = 256
 MAX_STEP = 20_000  # the most iterations a shared link may ask to replay
 OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)
 INIT_CHOICES = INITS + ("worked",)  # "worked": the published weights of the 2-2-2 example
+# The learning rates the sidebar and Compare offer: 1, 2, 3, 5, 7 per decade from 1e-5, and 10.
+LR_OPTIONS = tuple(sorted({float(f"{m}e{d}") for d in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0}))
+
+
+def snap_lr(lr: float) -> float:
+    """The learning-rate option nearest (in log scale) to lr."""
+    return min(LR_OPTIONS, key=lambda o: abs(math.log(o) - math.log(lr)))
 
 
 @dataclass(frozen=True)

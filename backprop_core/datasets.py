@@ -146,10 +146,30 @@ class Dataset:
             raise ValueError("regression datasets have no class labels")
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        Y = self.Y_train if split == "train" else self.Y_test
-        if self.task == "binary":
-            return (Y[:, 0] > 0.5).astype(np.int64)
-        return np.argmax(Y, axis=1).astype(np.int64)
+        return target_classes(self.Y_train if split == "train" else self.Y_test, self.task)
+
+
+def target_classes(Y: np.ndarray, task: str) -> np.ndarray:
+    """Class ids (n,) int64 of targets Y (n, k): Y > 0.5 for one binary column, else argmax."""
+    if task == "binary":
+        return (Y[:, 0] > 0.5).astype(np.int64)
+    return np.argmax(Y, axis=1).astype(np.int64)
+
+
+def predicted_classes(out: np.ndarray, task: str) -> np.ndarray:
+    """Class ids (n,) int64 the network predicts from outputs (n, k): output > 0.5 for one binary
+    output, else argmax; a row with a non-finite output counts as class 0."""
+    safe = np.where(np.isfinite(out), out, -np.inf)
+    if task == "binary" and out.shape[1] == 1:
+        return (safe[:, 0] > 0.5).astype(np.int64)
+    return np.argmax(safe, axis=1).astype(np.int64)
+
+
+def classification_accuracy(out: np.ndarray, Y: np.ndarray, task: str) -> float:
+    """Fraction of rows whose predicted class is the target's; NaN for regression."""
+    if task not in ("binary", "multiclass"):
+        return math.nan
+    return float(np.mean(predicted_classes(out, task) == target_classes(Y, task)))
 
 
 @dataclass(frozen=True)

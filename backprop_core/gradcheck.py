@@ -26,8 +26,7 @@ def numeric_gradient(net: Network, X: Array, Y: Array, h: float = 1e-6, index: i
 
 def analytic_gradient(net: Network, X: Array, Y: Array) -> Array:
     """Backprop's gradient flattened in the order of Network.flatten."""
-    bwd = net.backward(net.forward(X), Y)
-    return np.concatenate([p for lb in bwd.layers for p in (lb.dW.ravel(), lb.db)])
+    return net.backward(net.forward(X), Y).flat_grad()
 
 
 def relative_error(a: Array, b: Array, floor: float = 1e-8) -> Array:

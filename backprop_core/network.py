@@ -194,6 +194,10 @@ class Network:
             parts += [w.ravel(), b]
         return np.concatenate(parts)
 
+    def weight_mask(self) -> Array:
+        """(n_params,) bool in the layout of flatten: True at weights, False at biases."""
+        return np.concatenate([np.r_[np.ones(i * o, bool), np.zeros(o, bool)] for i, o in self.spec.shapes])
+
     def unflatten(self, v: Array) -> Network:
         """Inverse of flatten: a Network of this spec holding the numbers in v."""
         v = np.asarray(v, dtype=float)

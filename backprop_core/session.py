@@ -13,24 +13,24 @@ What changes mid-run:
 Every such change is logged as a segment, so replay and step-back reproduce runs with changes too.
 
 Memory is bounded however long it plays: history keeps at most ``MAX_HISTORY_ROWS`` rows (older
-rows are thinned two to one past that), and parameter checkpoints are capped by
-``CHECKPOINT_BUDGET_BYTES`` (dense for the last iterations, thinned with doubling stride before).
+rows are thinned two to one past that), and parameter checkpoints (``checkpoints.Checkpoints``) are
+capped by ``CHECKPOINT_BUDGET_BYTES`` (dense for the last iterations, thinned with doubling stride before).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections import deque
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
+from . import checkpoints as ckpt
 from .config import Config
-from .datasets import Dataset, make_dataset
+from .datasets import Dataset, classification_accuracy, make_dataset
 from .losses import LOSSES
-from .network import Network
+from .network import Network, NetworkSpec
 from .optimizers import OptState, make_optimizer
 from .presets import WORKED_BIASES, WORKED_WEIGHTS
 from .traces import BackwardTrace, ForwardTrace, Update, frozen, frozen_copy
@@ -38,9 +38,7 @@ from .traces import BackwardTrace, ForwardTrace, Update, frozen, frozen_copy
 Array = np.ndarray
 
 MAX_HISTORY_ROWS = 50_000
-CHECKPOINT_BUDGET_BYTES = 4_000_000
-MAX_RECENT = 64
-MAX_THINNED = 256
+CHECKPOINT_BUDGET_BYTES = ckpt.CHECKPOINT_BUDGET_BYTES  # each session's checkpoints; see checkpoints.py
 EXPLODED = 1e8  # a parameter or loss this large counts as diverged before it overflows
 
 
@@ -65,6 +63,25 @@ class Settings:
 
     def make_optimizer(self):
         return make_optimizer(self.optimizer, self.lr, self.beta, self.beta1, self.beta2, self.eps)
+
+    def spec_fields(self) -> dict:
+        """The fields a network's spec takes from these settings (keyword arguments of Network)."""
+        return {f: getattr(self, f) for f in SPEC_FIELDS}
+
+    def spec_for(self, spec: NetworkSpec) -> NetworkSpec:
+        """``spec`` with these settings' activations, loss, regularisation and bias training (the same
+        object when nothing differs). Raises ValueError for a combination the network cannot take."""
+        if all(getattr(spec, f) == getattr(self, f) for f in SPEC_FIELDS):
+            return spec
+        return replace(spec, **self.spec_fields())
+
+    def network_for(self, net: Network) -> Network:
+        """``net``'s parameters under these settings' spec (``net`` itself when nothing differs)."""
+        spec = self.spec_for(net.spec)
+        return net if spec is net.spec else Network._from(spec, net.weights, net.biases, owned=True)
+
+
+SPEC_FIELDS = ("activations", "loss", "regularization", "reg_rate", "train_biases")
 
 
 RUN_FIELDS = ("dataset", "n_samples", "noise", "test_ratio", "standardize", "hidden", "init", "seed")
@@ -158,6 +175,11 @@ def batch_size_of(settings: Settings, n: int) -> int:
     return max(1, min(settings.batch_size, n))
 
 
+def flops_per_iteration(settings: Settings, n_params: int, n: int) -> float:
+    """Multiply-adds of one iteration on n training rows: forward, backward and update over the batch."""
+    return 6.0 * n_params * batch_size_of(settings, n) + 1.0
+
+
 def next_batch(state: State, settings: Settings, n: int, seed: int) -> tuple[Array | None, int, int]:
     """(indices or None for the whole set in order, epoch after, pos after); reshuffled each epoch."""
     b = batch_size_of(settings, n)
@@ -172,12 +194,7 @@ def next_batch(state: State, settings: Settings, n: int, seed: int) -> tuple[Arr
 
 def train_step(state: State, settings: Settings, X: Array, Y: Array, seed: int) -> tuple[StepRecord, State]:
     """One full iteration (forward, loss, backward, update) as a pure function of its inputs."""
-    net = state.net
-    spec_changes = {"activations": settings.activations, "loss": settings.loss,
-                    "regularization": settings.regularization, "reg_rate": settings.reg_rate,
-                    "train_biases": settings.train_biases}
-    if any(getattr(net.spec, k) != v for k, v in spec_changes.items()):
-        net = net.with_spec(**spec_changes)
+    net = settings.network_for(state.net)
     opt = settings.make_optimizer()
     opt_state = state.opt_state if state.opt_name == settings.optimizer else opt.init(net)
     idx, epoch, pos = next_batch(state, settings, X.shape[0], seed)
@@ -205,22 +222,14 @@ def divergence_of(rec: StepRecord) -> str | None:
     return "exploded" if loss > EXPLODED or big > EXPLODED else None
 
 
-def initial_network(cfg: Config, n_in: int, n_out: int) -> Network:
+def initial_network(cfg: Config, n_in: int, n_out: int, settings: Settings | None = None) -> Network:
+    """Iteration 0's network: the config's sizes, initialisation and seed, its settings' spec
+    (``settings`` is ``settings_of(cfg)``, passed when the caller has it already)."""
     sizes = (n_in, *cfg.hidden, n_out)
-    s = settings_of(cfg)
-    kw = dict(activations=s.activations, loss=s.loss, regularization=s.regularization, reg_rate=s.reg_rate,
-              train_biases=s.train_biases)
+    kw = (settings or settings_of(cfg)).spec_fields()
     if cfg.init == "worked":
         return Network(sizes, weights=WORKED_WEIGHTS, biases=WORKED_BIASES, **kw)
     return Network(sizes, seed=cfg.seed, init=cfg.init, **kw)
-
-
-def classification_accuracy(out: Array, Y: Array, task: str) -> float:
-    if task == "multiclass":
-        return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
-    if task == "binary":
-        return float(np.mean((out[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
-    return math.nan
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -305,31 +314,22 @@ class Session:
     # -- construction ------------------------------------------------------------------------
     def _start(self, config: Config, dataset: Dataset | None = None) -> None:
         ds = dataset if dataset is not None else self.dataset
-        net = initial_network(config, ds.n_features, ds.n_outputs)  # raises before anything changes
-        self.config, self.dataset = config, ds
         settings = settings_of(config)
+        net = initial_network(config, ds.n_features, ds.n_outputs, settings)  # raises before anything changes
+        self.config, self.dataset = config, ds
         state0 = State(0, 0, 0, net, settings.make_optimizer().init(net), settings.optimizer)
         self.state = state0
         self.segments: list[tuple[int, Settings]] = [(0, settings)]
-        self.record: StepRecord | None = None  # pending (mid-walk) or last committed
+        self.record: StepRecord | None = None  # open (mid-walk) or last committed
+        self._open_next: State | None = None  # the state the open iteration leads to (None: none open)
         self.phase = 0
         self.diverged: Divergence | None = None
         self.history = History(net.n_layers)
-        self._recent: deque[State] = deque(maxlen=self._recent_len(net))
-        self._thinned: dict[int, State] = {0: state0}
-        self._thin_stride = 1
+        # Back cannot go before checkpoints.floor (iteration 0, or where a hand edit or a loaded run starts)
+        self.checkpoints = ckpt.Checkpoints(state0, CHECKPOINT_BUDGET_BYTES)
         self._last_action = "step"
         self.edited = False  # True once parameters were set by hand (move_to): links cannot replay that
-        self._floor = 0  # Back cannot go before this iteration (a hand edit or a loaded run starts there)
         self._preview: tuple | None = None  # (state, settings, record, next state) of preview()
-
-    def _recent_len(self, net: Network) -> int:
-        per = net.spec.n_params * 8 * 3  # params + up to two optimizer slots
-        return int(max(4, min(MAX_RECENT, CHECKPOINT_BUDGET_BYTES // 2 // per)))
-
-    def _thinned_cap(self) -> int:
-        per = self.state.net.spec.n_params * 8 * 3
-        return int(max(8, min(MAX_THINNED, CHECKPOINT_BUDGET_BYTES // 2 // per)))
 
     def _eval_schedule(self, settings: Settings) -> int:
         """Evaluate full train/test metrics every k iterations, so evaluation costs at most about
@@ -379,6 +379,10 @@ class Session:
     def mid_iteration(self) -> bool:
         return 0 < self.phase < len(self.phases)
 
+    def flops_per_iteration(self) -> float:
+        """Multiply-adds of the next iteration (the Step click's and the Training tick's budgets)."""
+        return flops_per_iteration(self.settings, self.state.net.spec.n_params, self.dataset.n_train)
+
     def settings_for(self, iteration: int) -> Settings:
         """The settings iteration ``iteration`` (1-based) runs with."""
         current = self.segments[0][1]
@@ -401,8 +405,7 @@ class Session:
         if new == self.settings:
             self.config = config
             return "same"
-        self.state.net.with_spec(activations=new.activations, loss=new.loss,  # validates, raises ValueError
-                                 regularization=new.regularization, reg_rate=new.reg_rate)
+        new.spec_for(self.state.net.spec)  # validates: raises ValueError before anything changes
         new.make_optimizer()
         self.config = config
         start = self.state.iteration + (1 if self.mid_iteration else 0)
@@ -424,7 +427,8 @@ class Session:
             held = self._preview = (self.state, settings, rec, nxt)
         return held[2], held[3]
 
-    def _compute(self) -> StepRecord | None:
+    def _compute(self) -> tuple[StepRecord, State] | None:
+        """The next iteration's record and the state after it, or None (and ``diverged`` set)."""
         it = self.state.iteration + 1
         rec, nxt = self.preview()
         self._preview = None  # about to be taken (or refused): its traces need not stay around
@@ -432,26 +436,20 @@ class Session:
         if code is not None:
             self.diverged = Divergence(it, code, rec.settings.lr)
             return None
-        self._pending_state = nxt
-        return rec
+        return rec, nxt
 
-    def _commit(self, rec: StepRecord) -> None:
-        self._recent.append(self.state)
-        self._keep_thinned(self.state)
-        self.state = self._pending_state
-        self.record = rec
+    def _open(self, step: tuple[StepRecord, State], phase: int) -> None:
+        """Show ``phase`` phases of the iteration ``step`` computed, without taking it yet."""
+        self.record, self._open_next = step
+        self.phase = phase
+
+    def _commit(self, step: tuple[StepRecord, State]) -> None:
+        rec, nxt = step
+        self.checkpoints.push(self.state)
+        self.state = nxt
+        self.record, self._open_next = rec, None
         self.phase = len(self.phases)
         self.history.append(self._row(rec))
-
-    def _keep_thinned(self, st: State) -> None:
-        """Thinned checkpoints: every stride-th iteration, the stride doubling when full; the floor
-        (iteration 0, or where a hand edit or a loaded run began) is always kept."""
-        if st.iteration % self._thin_stride == 0 or st.iteration == self._floor:
-            self._thinned[st.iteration] = st
-            if len(self._thinned) > self._thinned_cap():
-                self._thin_stride *= 2
-                self._thinned = {k: v for k, v in self._thinned.items()
-                                 if k % self._thin_stride == 0 or k == self._floor}
 
     def _row(self, rec: StepRecord) -> dict[str, float]:
         ds, out = self.dataset, rec.forward.output
@@ -473,9 +471,7 @@ class Session:
 
     def net_before(self, rec: StepRecord) -> Network:
         """The network the record's forward pass used (old parameters, the record's spec)."""
-        s = rec.settings
-        spec = replace(self.state.net.spec, activations=s.activations, loss=s.loss,
-                       regularization=s.regularization, reg_rate=s.reg_rate, train_biases=s.train_biases)
+        spec = rec.settings.spec_for(self.state.net.spec)
         return Network._from(spec, rec.update.old_weights, rec.update.old_biases, owned=True)
 
     def _evaluate(self, net: Network, X: Array, Y: Array) -> tuple[float, float]:
@@ -488,15 +484,15 @@ class Session:
         """Finish the iteration being walked, or take a whole new one. None if training diverged."""
         self._last_action = "step"
         if self.mid_iteration:
-            rec = self.record
+            step = (self.record, self._open_next)
         else:
             if self.diverged:
                 return None
-            rec = self._compute()
-            if rec is None:
+            step = self._compute()
+            if step is None:
                 return None
-        self._commit(rec)
-        return rec
+        self._commit(step)
+        return step[0]
 
     def run(self, k: int) -> int:
         """Take up to k iterations; returns how many were taken (fewer if it diverged)."""
@@ -513,14 +509,14 @@ class Session:
         if not self.mid_iteration:
             if self.diverged:
                 return None
-            rec = self._compute()
-            if rec is None:
+            step = self._compute()
+            if step is None:
                 return None
-            self.record, self.phase = rec, 1
+            self._open(step, 1)
             return self.current_phase
         self.phase += 1
         if self.phase == len(self.phases):
-            self._commit(self.record)
+            self._commit((self.record, self._open_next))
         return self.current_phase
 
     # -- moving back -----------------------------------------------------------------------------
@@ -537,17 +533,17 @@ class Session:
             self.phase -= 1
         elif self.mid_iteration:  # back to how it was before the iteration started
             self._show_last_committed()
-        elif self.state.iteration > self._floor:  # un-commit: the last phase (update) becomes unrevealed
-            rec = self._redo(self.state.iteration)
-            if rec is not None:
-                self.record, self.phase = rec, len(self.phases) - 1
+        elif self.state.iteration > self.checkpoints.floor:  # un-commit: the update becomes unrevealed
+            step = self._redo(self.state.iteration)
+            if step is not None:
+                self._open(step, len(self.phases) - 1)
 
     def back_iteration(self) -> None:
         """Exact inverse of step: the state (and shown record) of one iteration earlier."""
         if self.mid_iteration:
             self._show_last_committed()
             return
-        if self.state.iteration <= self._floor:
+        if self.state.iteration <= self.checkpoints.floor:
             return
         self._rewind(self.state.iteration - 1)
         self._show_last_committed()
@@ -558,12 +554,12 @@ class Session:
 
     def _show_last_committed(self) -> None:
         k = self.state.iteration
-        if k <= self._floor:
-            self.record, self.phase = None, 0
+        if k <= self.checkpoints.floor:
+            self.record, self._open_next, self.phase = None, None, 0
             return
         self._commit(self._redo(k))
 
-    def _redo(self, k: int) -> StepRecord | None:
+    def _redo(self, k: int) -> tuple[StepRecord, State] | None:
         """Rewind to iteration k - 1 and recompute iteration k with the settings it ran with (the
         rewind folds later changes in from k - 1 on; they must apply from k + 1 on, as before)."""
         segments = self.segments
@@ -578,38 +574,28 @@ class Session:
         self.segments = [(s0, st) for s0, st in self.segments if s0 < k] or [(0, current)]
         if self.segments[-1][1] != current:
             self.segments.append((k, current))
-        while self._recent and self._recent[-1].iteration > k:
-            self._recent.pop()
-        if self._recent and self._recent[-1].iteration == k:
-            st = self._recent.pop()
-        else:
-            base = max(i for i in self._thinned if i <= k)
-            st = self._thinned[base]
-        self._thinned = {i: v for i, v in self._thinned.items() if i <= st.iteration}
+        st = self.checkpoints.restore(k)
         self.state, self.diverged = st, None
         self.history.truncate(st.iteration)
         while self.state.iteration < k:
             self._commit(self._compute())
-        self.record, self.phase = None, 0
+        self.record, self._open_next, self.phase = None, None, 0
 
     def resume(self, state: State, history_rows: list[dict[str, float]]) -> None:
         """Continue from a saved state (run files): it becomes iteration ``state.iteration``'s
         checkpoint, so Back and Reset work from there (Reset still returns to iteration 0)."""
-        self.state, self.record, self.phase, self.diverged = state, None, 0, None
+        self.state, self.record, self._open_next, self.phase, self.diverged = state, None, None, 0, None
         self.history = History(state.net.n_layers)
         for row in history_rows:
             self.history.append(row)
-        self._recent.clear()
-        self._thinned = {state.iteration: state}
-        self._floor = state.iteration
+        self.checkpoints.restart_at(state)
         self.segments = [(0, self.settings)]
 
     def clone(self) -> Session:
         """An independent Session in the same state: containers are copied, the immutable records
         (states, traces, datasets) are shared. Lets many students start from one cached replay."""
         new = copy.copy(self)
-        new._recent = deque(self._recent, maxlen=self._recent.maxlen)
-        new._thinned = dict(self._thinned)
+        new.checkpoints = self.checkpoints.copy()
         new.segments = list(self.segments)
         new.history = self.history.copy()
         return new
@@ -623,25 +609,22 @@ class Session:
         net = st.net.with_params(net.weights, net.biases)
         new = State(st.iteration, st.epoch, st.pos, net, self.settings.make_optimizer().init(net),
                     self.settings.optimizer)
-        self.state, self.record, self.phase, self.diverged = new, None, 0, None
-        self._recent.clear()
-        self._thinned = {st.iteration: new}
-        self._floor = st.iteration
+        self.state, self.record, self._open_next, self.phase, self.diverged = new, None, None, 0, None
+        self.checkpoints.restart_at(new)
         self.edited = True
 
     # -- trajectories -----------------------------------------------------------------------------
     def trajectory(self) -> tuple[Array, Array]:
         """(iterations (m,), flat parameters (m, n_params)) of kept checkpoints plus the current state."""
-        states = {st.iteration: st for st in list(self._thinned.values()) + list(self._recent)}
+        states = self.checkpoints.states()
         states[self.state.iteration] = self.state
         its = sorted(states)
         return np.array(its), np.stack([states[i].net.flatten() for i in its])
 
     @property
     def nbytes(self) -> int:
-        """Rough memory held by history and checkpoints (for the bound and the load test)."""
-        per = self.state.net.spec.n_params * 8 * (1 + len(self.state.opt_state.slots))
-        return self.history.nbytes + per * (len(self._recent) + len(self._thinned) + 1)
+        """Rough memory held by history, checkpoints and the current state (for the bound and the load test)."""
+        return self.history.nbytes + self.checkpoints.nbytes + ckpt.state_nbytes(self.state)
 
 
 def dataset_for(cfg: Config) -> Dataset:

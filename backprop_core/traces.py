@@ -66,6 +66,10 @@ class BackwardTrace:
     def grad_norms(self) -> tuple[float, ...]:
         return tuple(float(np.linalg.norm(lb.dW)) for lb in self.layers)
 
+    def flat_grad(self) -> Array:
+        """dL/dtheta (n_params,) in the layout of Network.flatten: dW1.ravel(), db1, dW2.ravel(), ..."""
+        return np.concatenate([p for lb in self.layers for p in (lb.dW.ravel(), lb.db)])
+
 
 @dataclass(frozen=True)
 class Update:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import shell, state, step_view
-from ui.i18n import t
+from ui.i18n import current_lang, t
 
 app = state.get()
 st.title(t("step.title"))
@@ -32,7 +32,7 @@ def live_view() -> None:
     step_view.quiz_box(app, sample)
     step_view.diagram(app, sample, focus)
     step_view.explanation(app, sample, focus)
-    state.write_url(app, st.session_state.get("lang", "en"))
+    state.write_url(app, current_lang())
 
 
 live_view()

@@ -147,3 +147,14 @@ def test_encode_decode_roundtrip_for_valid_configs(cfg):
     fixed, _ = make_consistent(cfg)
     assert decode(encode(fixed)) == (fixed, [])
     assert make_consistent(fixed) == (fixed, [])  # repairs are final
+
+
+def test_learning_rate_options_and_snapping():
+    from backprop_core.config import LR_OPTIONS, snap_lr
+
+    assert LR_OPTIONS[:5] == (1e-5, 2e-5, 3e-5, 5e-5, 7e-5) and LR_OPTIONS[-6:] == (1.0, 2.0, 3.0, 5.0, 7.0, 10.0)
+    assert len(LR_OPTIONS) == 31 and list(LR_OPTIONS) == sorted(LR_OPTIONS)
+    assert snap_lr(2.0) == 2.0
+    assert snap_lr(0.04) == 0.05  # log-nearest: ln(0.05/0.04) = 0.223 < ln(0.04/0.03) = 0.288
+    assert snap_lr(0.025) == 0.03  # ln(0.03/0.025) = 0.182 < ln(0.025/0.02) = 0.223
+    assert snap_lr(1e-9) == 1e-5 and snap_lr(1e3) == 10.0

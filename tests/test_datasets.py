@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
+import io
 import math
 import subprocess
 import sys
@@ -479,6 +481,43 @@ def test_csv_bad_arguments_are_plain_value_errors():
 CSV_ALPHABET = st.sampled_from(list('0123456789,.-+e\n\r" abxyNnaIif;\t\x00é'))
 
 
+def reference_parse(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """An independent reading of a CSV the loader accepted: Python's csv module on the UTF-8 text
+    (BOM dropped), cells stripped, all-blank rows skipped; (header, data rows)."""
+    text = data.decode("utf-8-sig")
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    rows = [r for r in rows if any(r)]
+    return rows[0], rows[1:]
+
+
+def assert_matches_reference(data: bytes, d: ds.Dataset, task: str | None = None) -> None:
+    """The loaded Dataset holds exactly the file's numbers: same header, every row once (in some
+    train/test order), features parsed as float(), targets as classes or numbers."""
+    header, body = reference_parse(data)
+    raw = ds.load_csv(data, task=task, standardize=False)  # the same split, unscaled
+    assert d.feature_names == tuple(header[:-1]) == raw.feature_names
+    assert d.n_train + d.n_test == len(body) == raw.n_train + raw.n_test
+    assert np.all(np.isfinite(d.X_train)) and np.all(np.isfinite(d.Y_train))
+    X = np.vstack([raw.X_train, raw.X_test]) if raw.n_test else raw.X_train
+    expected = np.array([[float(c) for c in r[:-1]] for r in body])
+    assert sorted(map(tuple, X.tolist())) == sorted(map(tuple, expected.tolist()))
+    targets = [r[-1] for r in body]
+    if raw.task == "regression":
+        Y = np.vstack([raw.Y_train, raw.Y_test])[:, 0]
+        assert sorted(Y.tolist()) == sorted(float(t) for t in targets)
+        return
+    labels = [raw.class_names[k] for split in ("train", "test") if split == "train" or raw.n_test
+              for k in raw.labels(split)]
+    try:
+        names = sorted({float(t) for t in targets})  # numeric labels, named 1 / 0.5 / ...
+        shown = [str(int(v)) if v.is_integer() else repr(v) for v in names]
+        assert list(raw.class_names) == shown
+        assert sorted(labels) == sorted(shown[names.index(float(t))] for t in targets)
+    except ValueError:  # text labels
+        assert list(raw.class_names) == sorted(set(targets))
+        assert sorted(labels) == sorted(targets)
+
+
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_raise_only_csv_errors(data):
@@ -486,7 +525,7 @@ def test_arbitrary_bytes_raise_only_csv_errors(data):
         d = ds.load_csv(data)
     except ds.CSVError:
         return
-    assert isinstance(d, ds.Dataset)
+    assert_matches_reference(data, d)
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -496,7 +535,30 @@ def test_csv_like_text_raises_only_csv_errors(text, task):
         d = ds.load_csv(text.encode("utf-8"), task=task)
     except ds.CSVError:
         return
-    assert np.all(np.isfinite(d.X_train)) and np.all(np.isfinite(d.Y_train))
+    assert_matches_reference(text.encode("utf-8"), d, task)
+
+
+NUMBER = st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: float(f"{v:.6g}"))
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.integers(1, 4), st.integers(4, 30), st.data())
+def test_generated_csv_files_parse_to_their_numbers(d, n, data):
+    """Valid files built from known numbers: the loader must give back exactly those numbers."""
+    rows = [[data.draw(NUMBER) for _ in range(d)] for _ in range(n)]
+    labels = [data.draw(st.sampled_from(["cat", "dog", "emu"])) for _ in range(n)]
+    if len(set(labels)) < 2:
+        labels[0], labels[1] = "cat", "dog"
+    header = [f"x{j}" for j in range(d)] + ["animal"]
+    lines = [",".join(header)] + [",".join([*(repr(v) for v in r), lab]) for r, lab in zip(rows, labels)]
+    blob = ("\n".join(lines) + "\n").encode()
+    got = ds.load_csv(blob, test_ratio=0.25, standardize=False)
+    assert got.feature_names == tuple(header[:-1])
+    assert got.class_names == tuple(sorted(set(labels)))
+    X = np.vstack([got.X_train, got.X_test])
+    names = [got.class_names[k] for k in np.concatenate([got.labels("train"), got.labels("test")])]
+    assert sorted(zip(map(tuple, X.tolist()), names)) == sorted(zip(map(tuple, rows), labels))
+    assert_matches_reference(blob, ds.load_csv(blob, test_ratio=0.25))
 
 
 # --------------------------------------------------------------------------- dependencies
@@ -514,3 +576,18 @@ def test_module_imports_only_numpy_and_stdlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_predicted_classes_and_accuracy_by_hand():
+    from backprop_core.datasets import classification_accuracy, predicted_classes, target_classes
+
+    out = np.array([[0.2], [0.7], [np.nan], [0.5]])
+    Y = np.array([[0.0], [1.0], [1.0], [1.0]])
+    assert predicted_classes(out, "binary").tolist() == [0, 1, 0, 0]  # NaN counts as class 0; 0.5 is not > 0.5
+    assert target_classes(Y, "binary").tolist() == [0, 1, 1, 1]
+    assert classification_accuracy(out, Y, "binary") == 0.5
+    multi = np.array([[0.1, 0.5, 0.4], [0.9, 0.05, 0.05], [np.inf, 0.2, 0.3]])
+    Ym = np.eye(3)[[1, 2, 2]]
+    assert predicted_classes(multi, "multiclass").tolist() == [1, 0, 2]  # the inf is ignored, 0.3 wins
+    assert classification_accuracy(multi, Ym, "multiclass") == pytest.approx(2 / 3)
+    assert math.isnan(classification_accuracy(out, Y, "regression"))

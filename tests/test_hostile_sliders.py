@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import backprop_core as bp
 from backprop_core.config import FIELD_BY_NAME, MAX_HIDDEN_LAYERS, MAX_WIDTH, make_consistent
-from ui import step_view
+from ui import actions
 from ui.i18n import translate
 from ui.state import KEY, AppState
 
@@ -73,9 +73,9 @@ def test_extreme_settings_build_step_and_report_divergence_instead_of_raising(cf
         assert s.run(5) == 0 and np.array_equal(s.net.flatten(), frozen)  # no half-taken step afterwards
     assert all(np.isfinite(a).all() for a in (*s.net.weights, *s.net.biases))
     assert np.isfinite(s.history.column("loss")).all()
-    k = step_view.capped(s, 10)  # one click's iterations fit the budget (or it is the single one)
+    k = actions.capped(s, 10)  # one click's iterations fit the budget (or it is the single one)
     assert 1 <= k <= 10
-    assert k * click_work(s) <= step_view.CLICK_FLOP_BUDGET or k == 1
+    assert k * click_work(s) <= actions.CLICK_FLOP_BUDGET or k == 1
 
 
 def test_step_x10_on_the_biggest_digits_network_takes_one_iteration_and_returns():
@@ -84,12 +84,12 @@ def test_step_x10_on_the_biggest_digits_network_takes_one_iteration_and_returns(
     app = AppState(session=bp.Session(cfg))
     # 64*256 + 5*256*256 + 256*10 weights, 6*256 + 10 biases; 1438 training rows, full batch
     work = 6.0 * (64 * 256 + 5 * 256 * 256 + 256 * 10 + 6 * 256 + 10) * 1438
-    assert click_work(app.session) == work > step_view.CLICK_FLOP_BUDGET
-    assert step_view.capped(app.session, 10) == 1
-    step_view._step(app, 10)  # what the Step x10 button's callback does
+    assert click_work(app.session) == work > actions.CLICK_FLOP_BUDGET
+    assert actions.capped(app.session, 10) == 1
+    actions.step(app, 10)  # what the Step x10 button's callback does
     assert app.session.iteration == 1 and app.session.diverged is None
     single = bp.Session(cfg.replace(batch="single"))  # one row per iteration: all ten fit the budget
-    assert step_view.capped(single, 10) == 10
+    assert actions.capped(single, 10) == 10
 
 
 def sine_linear(lr: float) -> bp.Session:

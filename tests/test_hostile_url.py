@@ -278,13 +278,35 @@ def test_dismissing_the_notices_clears_them_and_the_run_stays():
 # -- values a link may carry that the sidebar's widgets cannot show (ui/sidebar.py, reported) ----------
 
 
-@pytest.mark.parametrize("params", [
-    {"optimizer": "momentum", "beta": "0.999"},
-    {"optimizer": "adam", "beta1": "0.995"},
+@pytest.mark.parametrize("params,key,value", [
+    ({"optimizer": "momentum", "beta": "0.999"}, "beta", 0.999),
+    ({"optimizer": "adam", "beta1": "0.995"}, "beta1", 0.995),
+    ({"optimizer": "momentum", "beta": "0.97"}, "beta", 0.97),  # not one of the slider's usual stops
 ])
-def test_valid_momentum_values_at_the_top_of_their_range_open_without_an_error(params):
+def test_valid_momentum_values_at_the_top_of_their_range_open_without_an_error(params, key, value):
     at = fresh(params)
     assert not at.exception, [e.value for e in at.exception]
+    app = at.session_state[KEY]
+    assert getattr(app.config, key) == value and getattr(app.session.settings, key) == value  # used as given
+    assert at.select_slider(key=f"w_{key}").value == value  # and the slider shows it, so the link reproduces
+    assert not app.notices and not at.warning and not at.text
+
+
+@pytest.mark.parametrize("params,key", [
+    ({"optimizer": "momentum", "beta": "1.5"}, "beta"),
+    ({"optimizer": "adam", "beta1": "1"}, "beta1"),  # 1 would make Adam divide by zero
+])
+def test_momentum_values_past_their_range_fall_back_with_a_notice(params, key):
+    at = fresh(params)
+    assert not at.exception, [e.value for e in at.exception]
+    app = at.session_state[KEY]
+    default = getattr(bp.Config(), key)
+    assert default == 0.9
+    assert getattr(app.config, key) == default and getattr(app.session.settings, key) == default
+    assert at.select_slider(key=f"w_{key}").value == default
+    assert translate("notice.title", "en") in [w.value for w in at.warning]
+    notice = translate("notice.item", "en").format(key=key, given=params[key], expected="a number from 0 to 0.999")
+    assert [el.value for el in at.text] == [notice.replace("`", "")]
 
 
 @pytest.mark.parametrize("params", [

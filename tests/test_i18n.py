@@ -64,3 +64,10 @@ def test_figure_label_translations_match_the_figures_english(module, name, prefi
         label = key[len(prefix) + 1:]
         assert label in defaults, key
         assert STRINGS[key][0] == defaults[label], key
+
+
+def test_every_page_reads_the_language_through_current_lang():
+    """Only ui/i18n.py reads the language from session state; pages and views call current_lang()."""
+    direct = re.compile(r"session_state(\.get\(|\[)\s*[\"']lang[\"']")
+    offenders = [f.name for f in SOURCES if f.name != "i18n.py" and direct.search(f.read_text())]
+    assert offenders == []

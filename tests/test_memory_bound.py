@@ -15,8 +15,9 @@ import tracemalloc
 import pytest
 
 import backprop_core as bp
+from backprop_core.checkpoints import CHECKPOINT_BUDGET_BYTES, MAX_RECENT, MAX_THINNED, state_nbytes
 from backprop_core.presets import PRESETS
-from backprop_core.session import CHECKPOINT_BUDGET_BYTES, MAX_HISTORY_ROWS, MAX_RECENT, MAX_THINNED
+from backprop_core.session import MAX_HISTORY_ROWS
 
 N = 5_000
 HALF = N // 2
@@ -25,7 +26,8 @@ MB = 1 << 20
 
 def state_bytes(s: bp.Session) -> int:
     """Bytes of one checkpoint: parameters plus optimizer slots, as Session.nbytes counts them."""
-    return s.net.spec.n_params * 8 * (1 + len(s.state.opt_state.slots))
+    assert state_nbytes(s.state) == s.net.spec.n_params * 8 * (1 + len(s.state.opt_state.slots))
+    return state_nbytes(s.state)
 
 
 def nbytes_bound(s: bp.Session) -> int:

@@ -314,3 +314,21 @@ def test_forward_rejects_wrong_input_width_and_backward_wrong_targets():
         net.forward(np.ones((3, 5)))
     with pytest.raises(ValueError, match="Y must have shape"):
         net.backward(net.forward(np.ones((3, 2))), np.ones((3, 2)))
+
+
+def test_flat_grad_and_weight_mask_follow_the_layout_of_flatten():
+    net = bp.Network([2, 3, 1], ["tanh", "sigmoid"], seed=2, init="uniform")
+    X, Y = np.array([[0.5, -1.0], [0.2, 0.3]]), np.array([[1.0], [0.0]])
+    bwd = net.backward(net.forward(X), Y)
+    g = bwd.flat_grad()
+    assert g.shape == (net.spec.n_params,) == (13,)
+    # W1 (2x3) = 6 entries, b1 = 3, W2 (3x1) = 3, b2 = 1, in that order
+    np.testing.assert_array_equal(g[:6], bwd.layers[0].dW.ravel())
+    np.testing.assert_array_equal(g[6:9], bwd.layers[0].db)
+    np.testing.assert_array_equal(g[9:12], bwd.layers[1].dW.ravel())
+    np.testing.assert_array_equal(g[12:], bwd.layers[1].db)
+    np.testing.assert_allclose(g, bp.numeric_gradient(net, X, Y), rtol=1e-6, atol=1e-9)
+    assert net.weight_mask().tolist() == [True] * 6 + [False] * 3 + [True] * 3 + [False]
+    # the mask picks exactly the weights out of flatten
+    np.testing.assert_array_equal(net.flatten()[net.weight_mask()],
+                                  np.concatenate([w.ravel() for w in net.weights]))

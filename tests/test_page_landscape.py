@@ -93,7 +93,7 @@ def test_parameter_names_and_the_default_pair():
         ["W1[0,0] (w1)", "W1[0,1] (w3)", "W1[1,0] (w2)", "W1[1,1] (w4)"]  # Mazur: w1..w4 = 0.15, 0.25, 0.20, 0.30
     assert np.allclose(net.flatten()[[0, 2, 1, 3]], [0.15, 0.20, 0.25, 0.30])
     assert view.param_label(net, 5) == "b1[1]" and view.param_label(net, 11) == "b2[1]"
-    mask = view.weight_mask(net)
+    mask = net.weight_mask()
     assert mask.tolist() == [param_name(net, i)[0] == "W" for i in range(12)] and mask.sum() == 8
     assert view.default_pair(net, None, worked=True) == (I5, I6)
     grad = np.zeros(12)

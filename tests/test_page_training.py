@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import backprop_core as bp
 from backprop_core.config import encode
+from backprop_core.datasets import predicted_classes
 from backprop_core.presets import PRESETS
 from ui import training_view as tv
 from ui.i18n import translate
@@ -133,9 +134,9 @@ def test_plane_kind_and_predicted_classes():
     sine = bp.Session(bp.Config(dataset="sine", hidden=(4,), output_act="linear", loss="mse")).dataset
     assert tv.plane_kind(sine) == "1d"
     out = np.array([[0.2], [0.7], [np.nan]])
-    np.testing.assert_array_equal(tv.predicted_classes(out, "binary"), [0, 1, 0])
+    np.testing.assert_array_equal(predicted_classes(out, "binary"), [0, 1, 0])
     multi = np.array([[0.1, 0.5, 0.4], [0.9, 0.05, 0.05]])
-    np.testing.assert_array_equal(tv.predicted_classes(multi, "multiclass"), [1, 0])
+    np.testing.assert_array_equal(predicted_classes(multi, "multiclass"), [1, 0])
 
 
 def test_every_figure_label_is_translated():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import backprop_core as bp
+import backprop_core.checkpoints as ckpt
 import backprop_core.session as session_mod
 from backprop_core.presets import PRESETS
 from backprop_core.session import Phase
@@ -142,15 +143,16 @@ def test_back_phase_restores_each_previous_phase(name):
 
 def test_back_after_many_steps_replays_from_thinned_checkpoints(monkeypatch):
     # a tiny checkpoint budget: 4 recent states, at most 8 thinned ones, so most backs replay
-    monkeypatch.setattr(session_mod, "MAX_RECENT", 4)
-    monkeypatch.setattr(session_mod, "MAX_THINNED", 8)
+    monkeypatch.setattr(ckpt, "MAX_RECENT", 4)
+    monkeypatch.setattr(ckpt, "MAX_THINNED", 8)
     cfg = SETUPS["moons_momentum_mini"]
     s = bp.Session(cfg)
     snaps = [snapshot(s)]
     for _ in range(90):
         s.step()
         snaps.append(snapshot(s))
-    assert len(s._recent) <= 4 and len(s._thinned) <= 9 and s._thin_stride >= 8
+    c = s.checkpoints
+    assert c.n_recent <= 4 and c.n_thinned <= 9 and c.stride >= 8
     for expected in reversed(snaps[-40:-1]):
         s.back_iteration()
         assert_identical(snapshot(s), expected)
@@ -168,7 +170,7 @@ def test_back_beyond_the_default_ring():
     for _ in range(300):  # more than MAX_RECENT and the thinned cap: stride 2 by now
         s.step()
         snaps.append(snapshot(s))
-    assert s._thin_stride > 1
+    assert s.checkpoints.stride > 1
     for k in (299, 250, 201, 150, 99, 33, 0):
         while s.iteration > k:
             s.back_iteration()
@@ -370,11 +372,11 @@ def test_history_and_checkpoints_stay_bounded(monkeypatch):
     monkeypatch.setattr(session_mod, "MAX_HISTORY_ROWS", 100)
     s = bp.Session(XOR)
     per = s.net.spec.n_params * 8 * 1  # SGD: parameters only, no optimizer slots
-    bound = 256 * len(s.history.columns) * 8 + per * (session_mod.MAX_RECENT + session_mod.MAX_THINNED + 2)
+    bound = 256 * len(s.history.columns) * 8 + per * (ckpt.MAX_RECENT + ckpt.MAX_THINNED + 2)
     for _ in range(12):
         s.run(100)
         assert len(s.history) <= 100
-        assert len(s._recent) <= session_mod.MAX_RECENT and len(s._thinned) <= session_mod.MAX_THINNED + 1
+        assert s.checkpoints.n_recent <= ckpt.MAX_RECENT and s.checkpoints.n_thinned <= ckpt.MAX_THINNED + 1
         assert s.nbytes <= bound
     it = s.history.column("iteration")
     assert it[-1] == 1200 and np.all(np.diff(it) > 0) and s.history.stride >= 8
@@ -384,14 +386,19 @@ def test_history_and_checkpoints_stay_bounded(monkeypatch):
 
 
 def test_checkpoints_respect_the_byte_budget_for_big_networks():
-    s = bp.Session(PRESETS["digits"])  # 64-128-10: 9610 parameters, 230 kB per checkpoint (with 2 slots)
-    per = 9610 * 8 * 3
+    s = bp.Session(PRESETS["digits"])  # 64-128-10: 9610 parameters, SGD: 76,880 B per checkpoint
+    per = 9610 * 8
     assert s.net.spec.n_params == 9610
-    cap = session_mod.CHECKPOINT_BUDGET_BYTES // 2 // per  # 8 recent and 8 thinned states fit the budget
-    assert s._recent.maxlen == cap == 8
-    s.run(40)
-    assert len(s._recent) == 8 and len(s._thinned) <= 9
-    assert s.nbytes - s.history.nbytes <= 9610 * 8 * (8 + 9 + 1)  # SGD: the parameters only
+    cap = ckpt.CHECKPOINT_BUDGET_BYTES // 2 // per  # 26 recent and 26 thinned states fit half the budget each
+    assert cap == 26
+    s.run(60)
+    c = s.checkpoints
+    assert c.n_recent == cap and c.n_thinned <= cap
+    assert c.nbytes <= ckpt.CHECKPOINT_BUDGET_BYTES
+    assert s.nbytes - s.history.nbytes == c.nbytes + per  # the checkpoints and the current state
+    adam = bp.Session(PRESETS["digits"].replace(optimizer="adam", lr=0.01))  # two slots: a third as many
+    adam.run(60)
+    assert adam.checkpoints.n_recent == ckpt.CHECKPOINT_BUDGET_BYTES // 2 // (3 * per) == 8
 
 
 # -- presets that must learn ----------------------------------------------------------------------------
@@ -415,3 +422,68 @@ def test_digits_fast_preset_reaches_95_percent():
     s.run(5 * per_epoch)
     acc = np.mean(s.net.predict(s.dataset.X_test).argmax(1) == s.dataset.Y_test.argmax(1))
     assert acc >= 0.95
+
+
+def test_flops_per_iteration_counts_the_batch():
+    s = bp.Session(dataclasses.replace(XOR, batch="mini", batch_size=2))
+    p = s.net.spec.n_params  # 6 multiply-adds per parameter and batch row, plus one
+    assert s.flops_per_iteration() == 6.0 * p * 2 + 1.0
+    full = bp.Session(dataclasses.replace(XOR, batch="full"))
+    assert full.flops_per_iteration() == 6.0 * p * full.dataset.n_train + 1.0
+    assert session_mod.flops_per_iteration(full.settings, p, 10) == 6.0 * p * 10 + 1.0
+
+
+# -- one path from Settings to the network's spec ------------------------------------------------
+SPEC_CHANGES = [  # (config change, spec field, value the network must then have)
+    ({"hidden_act": "tanh"}, "activations", ("tanh", "sigmoid")),
+    ({"loss": "bce"}, "loss", "bce"),
+    ({"reg": "l2", "reg_rate": 0.01}, "regularization", "l2"),
+    ({"reg": "l1", "reg_rate": 0.25}, "reg_rate", 0.25),
+    ({"train_biases": False}, "train_biases", False),
+]
+
+
+@pytest.mark.parametrize("change,field,value", SPEC_CHANGES, ids=[c[1] for c in SPEC_CHANGES])
+def test_a_change_of_each_spec_field_reaches_the_network(change, field, value):
+    base = XOR if field != "reg_rate" else XOR.replace(reg="l1", reg_rate=0.001)
+    s = bp.Session(base)
+    s.run(2)
+    before = s.net
+    assert getattr(before.spec, field) != value
+    assert s.apply_config(base.replace(**change)) == "changed"
+    rec = s.step()
+    # the network the iteration used, the one it left, and the record's own view all have the new value
+    assert getattr(s.net.spec, field) == value
+    assert getattr(s.net_before(rec).spec, field) == value
+    # ... and the numbers are the new spec's: the same parameters in a Network built by hand
+    kw = {f: getattr(before.spec, f) for f in session_mod.SPEC_FIELDS} | {field: value}
+    if field == "regularization":
+        kw["reg_rate"] = 0.01
+    ref = bp.Network(before.sizes, weights=before.weights, biases=before.biases, **kw)
+    X, Y = s.dataset.X_train, s.dataset.Y_train
+    assert rec.backward.loss == ref.backward(ref.forward(X), Y).loss
+    bwd = ref.backward(ref.forward(X), Y)
+    for w_new, w_old, lb in zip(s.net.weights, before.weights, bwd.layers):
+        np.testing.assert_array_equal(w_new, w_old - XOR.lr * lb.dW)
+    for b_new, b_old, lb in zip(s.net.biases, before.biases, bwd.layers):
+        np.testing.assert_array_equal(b_new, b_old if not kw["train_biases"] else b_old - XOR.lr * lb.db)
+    # Back over the change: the iteration before it ran with the old spec, and still does
+    s.back_iteration()
+    s.back_iteration()
+    assert getattr(s.net_before(s.record).spec, field) == getattr(before.spec, field)
+
+
+def test_settings_that_the_network_cannot_take_change_nothing():
+    s = bp.Session(XOR)
+    s.run(1)
+    with pytest.raises(ValueError):
+        s.apply_config(XOR.replace(output_act="linear", loss="bce"))  # bce needs outputs in (0, 1)
+    assert s.settings == session_mod.settings_of(XOR) and len(s.segments) == 1
+
+
+def test_a_run_start_builds_its_settings_once(monkeypatch):
+    calls = []
+    real = session_mod.settings_of
+    monkeypatch.setattr(session_mod, "settings_of", lambda cfg: calls.append(cfg) or real(cfg))
+    bp.Session(XOR)
+    assert len(calls) == 1

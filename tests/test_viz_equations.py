@@ -18,13 +18,13 @@ from viz.equations import (
     fmt,
     forward_latex,
     loss_latex,
-    reveal_of,
     sample_losses,
     table_rows,
     term,
     update_latex,
 )
 from viz.equations import backward_latex as bwd_latex
+from viz.reveal import reveal_of
 
 # Mazur, "A Step by Step Backpropagation Example" (2015): the published intermediate values.
 MAZUR = {
@@ -258,7 +258,7 @@ def test_reveal_follows_the_phase_order():
     assert not reveal_of(Phase("forward", 1), 2).loss and reveal_of(Phase("loss"), 2).loss
     bw = reveal_of(Phase("backward", 1), 2)
     assert bw.backward(1) and not bw.backward(0) and not bw.update
-    assert reveal_of(Phase("update"), 2).update and not reveal_of(None, 2, has_record=False).forward(0)
+    assert reveal_of(Phase("update"), 2).update and reveal_of(None, 2).update and reveal_of(None, 2).forward(1)
 
 
 def test_gated_latex_says_not_yet():

@@ -181,9 +181,20 @@ def test_edges_coloured_by_sign_and_width_monotone_in_abs_w():
 def test_hover_colour_and_customdata_by_sign():
     net = signed_net()
     fig = network_figure(net, DiagramView())
-    for t in role(fig, "edge_hover"):
-        for li, i, j in t.customdata:
-            assert (net.weights[li][i, j] >= 0) == (t.meta["sign"] > 0)
+    traces = role(fig, "edge_hover")
+    assert sorted(t.meta["sign"] for t in traces) == [-1, 1]  # one trace per sign, both present
+    # every one of the 3*4 + 4*2 = 20 edges has exactly one hover marker, in the trace of its sign
+    ids = edge_ids(fig)
+    assert sorted(ids) == sorted((li, i, j) for li, w in enumerate(net.weights)
+                                 for i in range(w.shape[0]) for j in range(w.shape[1]))
+    n_pos = sum(int((w >= 0).sum()) for w in net.weights)
+    assert 0 < n_pos < 20
+    for t in traces:
+        assert len(t.customdata) == (n_pos if t.meta["sign"] > 0 else 20 - n_pos)
+        for (li, i, j), text in zip(t.customdata, t.text):
+            w = net.weights[li][i, j]
+            assert (w >= 0) == (t.meta["sign"] > 0)
+            assert f"w = {float(w)!r}" in text  # the hover carries the weight's own number, in full
         assert t.hoverlabel.bgcolor == (pal.POSITIVE if t.meta["sign"] > 0 else pal.NEGATIVE)
         assert t.marker.opacity == 0
 

@@ -21,6 +21,7 @@ from backprop_core.session import Phase, Session, StepRecord
 from viz import equations, network
 from viz import palette as pal
 
+from . import actions
 from .i18n import labels, t
 from .state import AppState
 
@@ -128,10 +129,6 @@ def record_for(app: AppState) -> tuple[StepRecord | None, bool]:
     return rec, True
 
 
-def _step(app: AppState) -> None:
-    app.session.step()
-
-
 def source(app: AppState, rec: StepRecord, preview: bool) -> None:
     """Which iteration the numbers belong to, and a Step button to take it."""
     s = app.session
@@ -146,7 +143,7 @@ def source(app: AppState, rec: StepRecord, preview: bool) -> None:
     c[0].info(text + " " + t("chain.src.batch", n=n, opt=equations.OPTIMIZER_NAMES.get(rec.update.optimizer,
                                                                                           rec.update.optimizer),
                              lr=f"{rec.update.lr:g}"))
-    c[1].button(t("chain.step"), on_click=_step, args=(app,), icon=":material/redo:", width="stretch",
+    c[1].button(t("chain.step"), on_click=actions.step, args=(app, 1), icon=":material/redo:", width="stretch",
                 help=t("chain.step.help"), disabled=s.diverged is not None and not s.mid_iteration, key="chain_step")
 
 

@@ -10,12 +10,12 @@ import streamlit as st
 
 import backprop_core as bp
 from backprop_core import compare
+from backprop_core.config import LR_OPTIONS, snap_lr
 from backprop_core.landscape import SUBSAMPLE_MAX, Plane
 from viz import landscape as vl
 
 from .i18n import current_lang, labels, t, translate
 from .shell import plain_markdown
-from .sidebar import LR_OPTIONS, snap_lr
 from .state import AppState
 
 P = "compare_"  # prefix of this page's session-state keys
@@ -56,7 +56,7 @@ class Result:
 
 
 # -- options and names -------------------------------------------------------------------------
-def options(setting: str, cfg: bp.Config, n_train: int) -> tuple:
+def options(setting: str, n_train: int) -> tuple:
     if setting == "lr":
         return LR_OPTIONS
     if setting == "optimizer":
@@ -113,7 +113,7 @@ def controls(app: AppState) -> Request | None:
     lang = current_lang()  # format functions keep the language they were drawn in (AppTest calls them later)
     setting = c[0].selectbox(t("compare.setting"), compare.SETTINGS, key=f"{P}setting",
                              format_func=lambda s: translate(f"compare.setting.{s}", lang))
-    opts = options(setting, cfg, ds.n_train)
+    opts = options(setting, ds.n_train)
     key = f"{P}values_{setting}"
     kept = [v for v in st.session_state.get(key, defaults(setting, cfg, opts)) if v in opts]
     st.session_state[key] = kept[:compare.MAX_VARIANTS]  # more would make the widget raise

@@ -34,10 +34,10 @@ from backprop_core.landscape import (
     surface_subsample,
 )
 from backprop_core.network import Network
-from backprop_core.session import Settings, StepRecord, batch_size_of, run_key
+from backprop_core.session import Settings, batch_size_of, run_key
 from viz.landscape import LANDSCAPE_LABELS, bilinear, click_coordinates, landscape_figure
 
-from . import step_view
+from . import actions
 from .i18n import labels, t
 from .state import AppState
 
@@ -69,22 +69,12 @@ def param_label(net: Network, idx: int, worked: bool = False) -> str:
     return f"{name} (w{4 * layer + 2 * col + row + 1})" if worked else name
 
 
-def flat_grad(rec: StepRecord) -> Array:
-    """dL/dtheta (n_params,) in the layout of Network.flatten."""
-    return np.concatenate([np.concatenate([lb.dW.ravel(), lb.db]) for lb in rec.backward.layers])
-
-
-def weight_mask(net: Network) -> Array:
-    """(n_params,) bool: True at weights, False at biases, in the layout of Network.flatten."""
-    return np.concatenate([np.r_[np.ones(i * o, bool), np.zeros(o, bool)] for i, o in net.spec.shapes])
-
-
 def default_pair(net: Network, grad: Array | None, worked: bool) -> tuple[int, int]:
     """w5 and w6 for the worked net; else the two weights with the largest |gradient|; else the first
     two parameters of the last layer's W (or its W and b when it has a single weight)."""
     if worked:
         return param_index(net, 1, "W", 0, 0), param_index(net, 1, "W", 1, 0)
-    is_w = weight_mask(net)
+    is_w = net.weight_mask()
     if grad is not None and np.isfinite(grad).all():
         g = np.where(is_w, np.abs(grad), -1.0)
         top = np.argsort(-g, kind="stable")[:2]
@@ -117,7 +107,7 @@ def preview(app: AppState) -> Preview:
     rec, nxt = s.preview()
     with np.errstate(all="ignore"):
         after = nxt.net.loss_value(s.dataset.X_train[rec.batch], rec.Y)
-    return Preview(rec.settings, flat_grad(rec), nxt.net.flatten(), float(rec.backward.loss), float(after))
+    return Preview(rec.settings, rec.backward.flat_grad(), nxt.net.flatten(), float(rec.backward.loss), float(after))
 
 
 # -- the surface, cached for everybody --------------------------------------------------------------
@@ -187,13 +177,13 @@ class Options:
 def step_buttons(app: AppState) -> None:
     s, stuck = app.session, app.session.diverged is not None
     c = st.columns(5)
-    c[0].button(t("step.back"), key=K + "back", on_click=step_view._back, args=(app,), icon=":material/undo:",
+    c[0].button(t("step.back"), key=K + "back", on_click=actions.back, args=(app,), icon=":material/undo:",
                 disabled=s.iteration == 0 and s.phase == 0, width="stretch")
-    c[1].button(t("step.step"), key=K + "step", on_click=step_view._step, args=(app, 1), type="primary",
+    c[1].button(t("step.step"), key=K + "step", on_click=actions.step, args=(app, 1), type="primary",
                 icon=":material/redo:", disabled=stuck, width="stretch")
-    c[2].button(t("step.step10"), key=K + "step10", on_click=step_view._step, args=(app, 10),
+    c[2].button(t("step.step10"), key=K + "step10", on_click=actions.step, args=(app, 10),
                 icon=":material/fast_forward:", disabled=stuck, width="stretch")
-    c[3].button(t("step.reset"), key=K + "reset", on_click=step_view._reset, args=(app,),
+    c[3].button(t("step.reset"), key=K + "reset", on_click=actions.reset, args=(app,),
                 icon=":material/restart_alt:", width="stretch")
     c[4].button(t("landscape.recentre"), key=K + "recentre", on_click=recentre, args=(app,),
                 icon=":material/center_focus_strong:", help=t("landscape.recentre.help"), width="stretch")

@@ -5,25 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 import backprop_core as bp
-from backprop_core.config import BATCH_MODES, MAX_HIDDEN_LAYERS, MAX_WIDTH, Config
+from backprop_core.config import BATCH_MODES, LR_OPTIONS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Config
 from backprop_core.presets import PRESETS, preset_of
 
 from .i18n import LANG_NAMES, LANGS, bound, t
 from .state import AppState
 
 W = "w_"  # prefix of every sidebar widget key
-LR_OPTIONS = tuple(sorted({float(f"{m}e{d}") for d in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0}))
 BETA_OPTIONS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999)
 CUSTOM = "custom"
 EDIT = {"on_change": None}  # filled below: every hand edit marks the run as no longer a preset
 PENDING = "_preset_pending"
-
-
-def snap_lr(lr: float) -> float:
-    """The learning-rate option nearest (in log scale) to lr."""
-    import math
-
-    return min(LR_OPTIONS, key=lambda o: abs(math.log(o) - math.log(lr)))
 
 
 def seed_widgets(cfg: Config, force: bool = False) -> None:

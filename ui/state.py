@@ -34,6 +34,8 @@ class AppState:
     playing: bool = False
     quiz: dict = field(default_factory=dict)
     reseed_widgets: bool = False  # set when the run was replaced (upload): widgets take its config next run
+    # called as hook(app, name, details) after every step action (ui/actions.py); none by default
+    action_hooks: list = field(default_factory=list)
 
     @property
     def config(self) -> bp.Config:

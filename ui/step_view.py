@@ -11,50 +11,12 @@ from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session, batch_size_of
 from viz import equations, network
 
+from . import actions
 from .charts import live_plotly
 from .i18n import bound, labels, t
 from .state import AppState
 
 SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seconds per tick)
-CLICK_FLOP_BUDGET = 4e8  # about a quarter of a second of NumPy on these machines
-
-
-def flops_per_iteration(s: Session) -> float:
-    """Multiply-adds of one iteration: forward, backward and update over the batch."""
-    b = batch_size_of(s.settings, s.dataset.n_train)
-    return 6.0 * s.net.spec.n_params * b + 1.0
-
-
-def capped(s: Session, k: int) -> int:
-    """How many of k iterations fit in one click's budget (at least one)."""
-    return int(max(1, min(k, CLICK_FLOP_BUDGET // flops_per_iteration(s))))
-
-
-# -- actions (button callbacks: they run before the script, so the whole page sees the result) ----
-def _next(app: AppState) -> None:
-    app.session.next_phase()
-    _arm_quiz(app)
-
-
-def _step(app: AppState, k: int) -> None:
-    app.quiz.pop("pending", None)
-    app.session.run(capped(app.session, k))
-
-
-def _back(app: AppState) -> None:
-    app.quiz.pop("pending", None)
-    app.session.back()
-
-
-def _reset(app: AppState) -> None:
-    app.quiz.pop("pending", None)
-    app.playing = False
-    app.session.reset()
-
-
-def _toggle_play(app: AppState) -> None:
-    app.playing = not app.playing and app.session.diverged is None
-    app.quiz.pop("pending", None)
 
 
 def controls(app: AppState) -> None:
@@ -62,19 +24,19 @@ def controls(app: AppState) -> None:
     stuck = s.diverged is not None
     # One horizontal container, not columns: every block is one more message the browser applies per click.
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        st.button(t("step.back"), on_click=_back, args=(app,), shortcut="B", help=t("step.back.help"),
+        st.button(t("step.back"), on_click=actions.back, args=(app,), shortcut="B", help=t("step.back.help"),
                   icon=":material/undo:", disabled=s.iteration == 0 and s.phase == 0, width="stretch")
-        st.button(t("step.next"), on_click=_next, args=(app,), type="primary", shortcut="N",
+        st.button(t("step.next"), on_click=actions.next_phase, args=(app,), type="primary", shortcut="N",
                   icon=":material/skip_next:", help=t("step.next.help"), width="stretch", disabled=stuck)
-        st.button(t("step.step"), on_click=_step, args=(app, 1), shortcut="S", help=t("step.step.help"),
+        st.button(t("step.step"), on_click=actions.step, args=(app, 1), shortcut="S", help=t("step.step.help"),
                   icon=":material/redo:", width="stretch", disabled=stuck)
-        st.button(t("step.step10"), on_click=_step, args=(app, 10), icon=":material/fast_forward:",
+        st.button(t("step.step10"), on_click=actions.step, args=(app, 10), icon=":material/fast_forward:",
                   width="stretch", disabled=stuck)
         playing = app.playing
-        st.button(t("step.pause") if playing else t("step.play"), on_click=_toggle_play, args=(app,),
+        st.button(t("step.pause") if playing else t("step.play"), on_click=actions.toggle_play, args=(app,),
                   icon=":material/pause:" if playing else ":material/play_arrow:", shortcut="P", width="stretch",
                   disabled=stuck and not playing)
-        st.button(t("step.reset"), on_click=_reset, args=(app,), help=t("step.reset.help"),
+        st.button(t("step.reset"), on_click=actions.reset, args=(app,), help=t("step.reset.help"),
                   icon=":material/restart_alt:", width="stretch")
 
 
@@ -95,7 +57,7 @@ def tick(app: AppState) -> None:
     if not app.playing:
         return
     n = SPEEDS[st.session_state.get("speed", 1)][0]
-    app.session.run(capped(app.session, n))
+    app.session.run(actions.capped(app.session, n))
     if app.session.diverged is not None:
         app.playing = False
         st.rerun(scope="app")
@@ -233,12 +195,6 @@ def _table(rows: list[dict]) -> dict:
 
 
 # -- quiz -------------------------------------------------------------------------------------------
-def _arm_quiz(app: AppState) -> None:
-    """After Next phase in quiz mode, hold the new phase back until the class has predicted."""
-    if st.session_state.get("quiz_on") and app.session.phase:
-        app.quiz["pending"] = (app.session.iteration, app.session.phase)
-
-
 def quiz_box(app: AppState, sample: int) -> None:
     T = bound()
     pending = app.quiz.get("pending")

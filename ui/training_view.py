@@ -18,18 +18,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import backprop_core as bp
+from backprop_core.datasets import predicted_classes
 from backprop_core.session import Session
 from viz import training as vt
 
 from .i18n import current_lang, labels, t
 from .state import AppState, cached
-from .step_view import flops_per_iteration
 
 N_CHOICES = (100, 500, 1000, 5000)
 TICK_SECONDS = 0.2  # how often the training fragment reruns while a job runs
 TICK_TARGET = 0.12  # seconds of training per tick (the rest of the tick draws the live charts)
 FIRST_CHUNK_MAX = 20  # before anything is timed, start small: the FLOP count ignores Python overhead
-TICK_FLOPS = 1.6e8  # about TICK_TARGET seconds of NumPy (same scale as step_view.CLICK_FLOP_BUDGET)
+TICK_FLOPS = 1.6e8  # about TICK_TARGET seconds of NumPy (same scale as actions.CLICK_FLOP_BUDGET)
 GROWTH = 4  # a chunk changes by at most this factor from one tick to the next
 JOB_KEY = "training_job"
 CACHE_KEY = "training_cache"
@@ -85,7 +85,7 @@ def advance(session: Session, job: TrainJob, clock: Callable[[], float] = time.p
         return replace(job, status="interrupted")
     if session.diverged is not None:
         return replace(job, status="diverged")
-    chunk = job.chunk or first_chunk(flops_per_iteration(session))
+    chunk = job.chunk or first_chunk(session.flops_per_iteration())
     k = min(chunk, job.total - job.done)
     t0 = clock()
     taken = session.run(k)
@@ -306,15 +306,6 @@ def eval_split(s: Session) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
 
     out = _cached("eval", (s.state, s.dataset), compute)
     return split, X, ds.labels(split), out
-
-
-def predicted_classes(out: np.ndarray, task: str) -> np.ndarray:
-    """Class ids (n,) from outputs (n, k): argmax, or output > 0.5 for one binary output;
-    a row with a non-finite output counts as class 0."""
-    safe = np.where(np.isfinite(out), out, -np.inf)
-    if task == "binary" and out.shape[1] == 1:
-        return (safe[:, 0] > 0.5).astype(int)
-    return np.argmax(safe, axis=1).astype(int)
 
 
 def results(app: AppState) -> None:

@@ -16,7 +16,8 @@ from plotly.subplots import make_subplots
 
 from backprop_core.activations import ACTIVATIONS
 from backprop_core.losses import LOSSES
-from viz.palette import BACKGROUND, FONT, HIGHLIGHT, HIGHLIGHT_FILL, NEGATIVE, NEUTRAL, POSITIVE, TEXT, rgba
+from viz.common import base_layout, deep_merge, merge_labels
+from viz.palette import FONT, HIGHLIGHT, HIGHLIGHT_FILL, NEGATIVE, NEUTRAL, POSITIVE, TEXT, rgba
 
 Array = np.ndarray
 
@@ -73,10 +74,6 @@ class ZRange(NamedTuple):
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> dict[str, str]:
-    return {**defaults, **(labels or {})}
-
-
 def _finite(x: Array, y: Array) -> tuple[Array, Array, int]:
     """(x, y) restricted to points where both are finite, and how many were dropped."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
@@ -86,15 +83,8 @@ def _finite(x: Array, y: Array) -> tuple[Array, Array, int]:
 
 def _layout(fig: go.Figure, title: str, notes: list[str], height: int, uirevision: str) -> go.Figure:
     """Big fonts, transparent background, a title whose subtitle carries the notes."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT["title"]},
-               "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        font={"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND, height=height, uirevision=uirevision,
-        margin={"l": 70, "r": 30, "t": 100, "b": 60},
-        legend={"font": {"size": FONT["small"]}, "orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        hoverlabel={"font": {"size": FONT["small"]}},
-    )
+    fig.update_layout(deep_merge(base_layout(title, notes, height, uirevision),
+                                 {"legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}}))
     fig.update_xaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]}, zerolinecolor=NEUTRAL)
     fig.update_yaxes(title_font={"size": FONT["base"]}, tickfont={"size": FONT["small"]}, zerolinecolor=NEUTRAL)
     return fig
@@ -186,7 +176,7 @@ def activation_figure(name: str, z_range=None, *, labels: Mapping[str, str] | No
     ``z_range``: (lo, hi) or a ZRange (from ``z_range_of``) of the z the layer sees, drawn as a band;
     saturated (sigmoid/tanh/softmax) or dead (ReLU) regions are shaded. Shapes carry the bands.
     """
-    lab = _labels(ACTIVATION_LABELS, labels)
+    lab = merge_labels(ACTIVATION_LABELS, labels)
     z, capped = _z_axis(z_range)
     f, df = activation_curves(name, z)
     fig = go.Figure()
@@ -230,7 +220,7 @@ def loss_axis(name: str) -> Array:
 
 def loss_figure(name: str, y: float, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Two stacked panels sharing a: L(a) on top, dL/da below, with the target y as a dashed line."""
-    lab = _labels(LOSS_LABELS, labels)
+    lab = merge_labels(LOSS_LABELS, labels)
     a = loss_axis(name)
     values, grads = loss_curves_of(name, y, a)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)

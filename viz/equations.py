@@ -10,8 +10,8 @@ Each ``*_latex`` function returns a tuple of lines; each line is one standalone 
 ``st.latex`` (and, when it is an equation, ends with ``= <value>``) or a ``\\text{...}`` note.
 Plain words come from a ``labels`` mapping with English defaults (``EQUATION_LABELS``).
 
-``Reveal`` / ``reveal_of`` say which numbers a phase has shown; the diagram and ``table_rows`` use
-them so nothing appears before its phase.
+Which numbers a phase has shown (``Reveal``, ``reveal_of``) lives in ``viz.reveal``; the functions
+here and the diagram take a ``Reveal`` so nothing appears before its phase.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ import numpy as np
 
 from backprop_core.activations import ACTIVATIONS, LEAKY_SLOPE
 from backprop_core.losses import LOSSES
+
+from .common import merge_labels
+from .reveal import Reveal, active_layer, clamp_sample, reveal_of
 
 Array = np.ndarray
 
@@ -47,10 +50,6 @@ EQUATION_LABELS: dict[str, str] = {
     "relu_on": "z > 0",
     "relu_off": "z \u2264 0",
 }
-
-
-def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
-    return {**EQUATION_LABELS, **(labels or {})}
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -146,57 +145,6 @@ def _eq(lhs: str, *rhs: str, value: float, digits: int) -> str:
     return " = ".join((lhs, *rhs, fmt(value, digits, latex=True)))
 
 
-# -- what a phase has revealed --------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reveal:
-    """Which numbers are on screen: z, a of weight layers < ``forward_upto``; loss and targets if
-    ``loss``; dA, dZ, dW, db of weight layers >= ``backward_from``; old -> new if ``update``."""
-
-    forward_upto: int
-    loss: bool
-    backward_from: int
-    update: bool
-
-    def forward(self, layer: int) -> bool:
-        return layer < self.forward_upto
-
-    def backward(self, layer: int) -> bool:
-        return layer >= self.backward_from
-
-
-def reveal_of(phase, n_layers: int, has_record: bool = True) -> Reveal:
-    """Reveal for a session Phase (kind forward|loss|backward|update, 0-based layer).
-
-    No record: nothing. A record with phase None: a finished iteration, everything shown.
-    """
-    if not has_record:
-        return Reveal(0, False, n_layers, False)
-    if phase is None or phase.kind == "update":
-        return Reveal(n_layers, True, 0, True)
-    if phase.kind == "forward":
-        return Reveal(phase.layer + 1, False, n_layers, False)
-    if phase.kind == "loss":
-        return Reveal(n_layers, True, n_layers, False)
-    if phase.kind == "backward":
-        return Reveal(n_layers, True, phase.layer, False)
-    raise ValueError(f"Unknown phase kind {phase.kind!r}.")
-
-
-def active_layer(phase, n_layers: int) -> int:
-    """The weight layer a phase works on (loss and update: the output layer)."""
-    if phase is None or phase.layer is None:
-        return n_layers - 1
-    return phase.layer
-
-
-def clamp_sample(record, sample: int | None) -> int | None:
-    """A valid row of the record's batch (the last one if ``sample`` is past the end)."""
-    if sample is None:
-        return None
-    n = record.forward.x.shape[0]
-    return int(min(max(int(sample), 0), n - 1))
-
-
 def _a_prev(record, layer: int) -> Array:
     return record.forward.x if layer == 0 else record.forward.layers[layer - 1].a
 
@@ -209,7 +157,7 @@ def _not_yet(lab: Mapping[str, str]) -> tuple[str, ...]:
 def forward_latex(record, layer: int, unit: int, sample: int = 0, *, labels: Mapping[str, str] | None = None,
                   digits: int = 4, reveal: Reveal | None = None) -> tuple[str, ...]:
     """z = sum_i a_prev_i W_ij + b_j with numbers, then a = f(z) with numbers."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     if reveal is not None and not reveal.forward(layer):
         return _not_yet(lab)
     s = clamp_sample(record, sample)
@@ -280,7 +228,7 @@ def sample_losses(record) -> Sequence[float]:
 def loss_latex(record, sample: int | None = None, *, labels: Mapping[str, str] | None = None, digits: int = 4,
                reveal: Reveal | None = None) -> tuple[str, ...]:
     """Per-sample term for ``sample`` (if given), the batch mean, and the penalty when regularised."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     if reveal is not None and not reveal.loss:
         return _not_yet(lab)
     per = sample_losses(record)
@@ -341,7 +289,7 @@ def backward_latex(record, layer: int, unit: int, sample: int = 0, i: int = 0, *
                    reveal: Reveal | None = None) -> tuple[str, ...]:
     """dL/da, dL/dz for ``sample``, then dL/dW_ij (incoming weight from unit ``i``) and dL/db_j as
     batch sums, each with numbers."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     if reveal is not None and not reveal.backward(layer):
         return _not_yet(lab)
     s = clamp_sample(record, sample)
@@ -454,7 +402,7 @@ OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 def update_latex(record, layer: int, i: int | None, j: int, *, labels: Mapping[str, str] | None = None,
                  digits: int = 4, reveal: Reveal | None = None) -> tuple[str, ...]:
     """The step taken by W[layer][i, j] (or the bias b[layer][j] when ``i`` is None)."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     if reveal is not None and not reveal.update:
         return _not_yet(lab)
     u, st = record.update, record.settings
@@ -677,7 +625,7 @@ def chain_sample_latex(record, layer: int, kind: str, i: int, j: int, sample: in
                        labels: Mapping[str, str] | None = None, digits: int = 4) -> tuple[str, ...]:
     """Every factor of the chain for one row ``sample`` of the batch, with the record's numbers, ending
     with that sample's term of the gradient: dL/dz_j * dz_j/dp."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     s = clamp_sample(record, sample)
     y = _chain_syms(layer, kind, i, j)
     lines = [] if _is_fused(record, layer) else [_chain_dA(record, layer, j, s, y, digits, lab)]
@@ -700,7 +648,7 @@ def chain_batch_latex(record, layer: int, kind: str, i: int, j: int, *,
                       labels: Mapping[str, str] | None = None, digits: int = 4) -> tuple[str, ...]:
     """The gradient: each sample's term summed over the batch (plus the penalty's gradient for a
     regularised weight), ending with the core's dW[i, j] or db[j]."""
-    lab = _labels(labels)
+    lab = merge_labels(EQUATION_LABELS, labels)
     y = _chain_syms(layer, kind, i, j)
     lb = record.backward.layers[layer]
     dz = lb.dZ[:, j]

@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.palette import BACKGROUND, FONT, HIGHLIGHT, NEGATIVE, POSITIVE, TEXT
+from viz.common import base_layout, deep_merge, merge_labels
+from viz.palette import FONT, HIGHLIGHT, NEGATIVE, POSITIVE, TEXT
 
 Array = np.ndarray
 
@@ -67,21 +68,10 @@ COMPARE_LABELS: dict[str, str] = {
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> dict[str, str]:
-    return {**defaults, **(labels or {})}
-
-
 def _layout_dict(title: str, notes: Sequence[str], height: int, uirevision: str) -> dict:
-    """Big fonts, transparent background, a title whose subtitle carries the notes."""
-    return {
-        "title": {"text": title, "font": {"size": FONT["title"]},
-                  "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        "font": {"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        "paper_bgcolor": BACKGROUND, "plot_bgcolor": BACKGROUND, "height": height, "uirevision": uirevision,
-        "margin": {"l": 70, "r": 30, "t": 100, "b": 60},
-        "legend": {"font": {"size": FONT["small"]}, "orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
-        "hoverlabel": {"font": {"size": FONT["small"]}},
-    }
+    """``base_layout`` with the legend in a row under the plot."""
+    return deep_merge(base_layout(title, notes, height, uirevision),
+                      {"legend": {"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0}})
 
 
 def _axis(title: str, lo: float, hi: float) -> dict:
@@ -284,7 +274,7 @@ def landscape_figure(alphas: Array, betas: Array, S: Array, *, mode: str = "cont
     values would wash the picture out; non-finite cells are gaps; ``log_color`` colours by log10.
     ``axis_titles`` defaults to the labels' "direction 1" / "direction 2".
     """
-    lab = _labels(LANDSCAPE_LABELS, labels)
+    lab = merge_labels(LANDSCAPE_LABELS, labels)
     alphas, betas = np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float)
     S = np.asarray(S, dtype=float)
     if S.shape != (len(betas), len(alphas)):
@@ -392,7 +382,7 @@ def compare_figure(runs: Mapping[str, tuple[Array, Array]], *, log_y: bool = Fal
                    labels: Mapping[str, str] | None = None) -> go.Figure:
     """Loss curves of several runs, name -> (iterations (m,), losses (m,)), one colour and dash each;
     non-finite (and on a log axis non-positive) points dropped."""
-    lab = _labels(COMPARE_LABELS, labels)
+    lab = merge_labels(COMPARE_LABELS, labels)
     fig, bad = go.Figure(), 0
     for k, (name, (its, losses)) in enumerate(runs.items()):
         x, y = np.asarray(its, dtype=float), np.asarray(losses, dtype=float)
@@ -415,7 +405,7 @@ def compare_landscape(alphas: Array, betas: Array, S: Array, trajectories: Mappi
                       labels: Mapping[str, str] | None = None) -> go.Figure:
     """Several runs' paths, name -> (m, 2) coordinates, over one pale contour of S (ny, nx); each
     run keeps its compare_figure colour and dash, with an open circle at its start."""
-    lab = _labels({**LANDSCAPE_LABELS, **COMPARE_LABELS}, labels)
+    lab = merge_labels({**LANDSCAPE_LABELS, **COMPARE_LABELS}, labels)
     alphas, betas = np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float)
     S = np.asarray(S, dtype=float)
     if S.shape != (len(betas), len(alphas)):

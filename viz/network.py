@@ -27,7 +27,9 @@ import plotly.graph_objects as go
 from backprop_core.traces import frozen
 
 from . import palette as pal
-from .equations import DASH, clamp_sample, fmt, reveal_of
+from .common import merge_labels
+from .equations import DASH, fmt
+from .reveal import clamp_sample, reveal_of
 
 Array = np.ndarray
 
@@ -439,8 +441,8 @@ def _values(view: DiagramView, shown: list[Array], ys: list[Array], px_per_unit:
                 textfont=dict(size=pal.FONT["small"], color=pal.TEXT, shadow=pal.HALO))
 
 
-def _headers(shown: list[Array], widths: Sequence[int], names: list[str], ys: list[Array], y_top: float,
-             y_bottom: float, lab: Mapping[str, str]) -> list[dict]:
+def _headers(shown: list[Array], widths: Sequence[int], names: list[str], y_top: float, y_bottom: float,
+             lab: Mapping[str, str]) -> list[dict]:
     out = []
     for k, (units, n) in enumerate(zip(shown, widths)):
         out.append(dict(x=k, y=y_top, text=f"<b>{names[k]}</b> ({n})", showarrow=False, yanchor="bottom",
@@ -475,7 +477,7 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
     (the Step page draws one on every click, so it skips plotly's figure objects).
     ``focus=(k, j)``: neuron column k, unit j (0 = inputs), drawn with all its incoming and outgoing
     edges only."""
-    lab = {**NETWORK_LABELS, **(labels or {})}
+    lab = merge_labels(NETWORK_LABELS, labels)
     max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
     widths = list(net.sizes)
     view = view or DiagramView()
@@ -511,7 +513,7 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
     data.append(_neurons(view, shown, ys, sizes, B, names, _active_column(view, n_cols), focus, px_per_unit, lab))
     more = any(u.size < n for u, n in zip(shown, widths))
     bottom = -top - (1.1 if more else 0.6)
-    annotations = _headers(shown, widths, names, ys, top + 0.6, -top - 0.5, lab)
+    annotations = _headers(shown, widths, names, top + 0.6, -top - 0.5, lab)
     layout = dict(
         title=dict(text=_title(view, lab), subtitle=dict(text=" \u00b7 ".join(sub)), x=0.01, xanchor="left",
                    font=dict(size=pal.FONT["title"])),

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.palette import BACKGROUND, DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE, TEXT
+from viz.common import figure, merge_labels
+from viz.palette import DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE, TEXT
 
 Array = np.ndarray
 
@@ -118,42 +119,6 @@ DIGIT_LABELS: dict[str, str] = {
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> dict[str, str]:
-    return {**defaults, **(labels or {})}
-
-
-def _merge(base: dict, extra: Mapping) -> dict:
-    """Deep-merge ``extra`` into ``base`` (nested dicts merged key by key, like update_layout)."""
-    for k, v in extra.items():
-        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
-            _merge(base[k], v)
-        else:
-            base[k] = dict(v) if isinstance(v, Mapping) else v
-    return base
-
-
-def _figure(data: Sequence, lay: dict, title: str, notes: Sequence[str], height: int, uirevision: str,
-            top: int = 100) -> go.Figure:
-    """The Figure of ``data`` (traces or trace dicts) and layout dict ``lay`` with big fonts, a transparent
-    background and a title whose subtitle carries the notes. Built in one go: plotly's update_layout and
-    update_xaxes revalidate the whole layout per call (about 10x slower, quadratic in the number of panels)."""
-    lay = _merge(lay, {
-        "title": {"text": title, "font": {"size": FONT["title"]},
-                  "subtitle": {"text": " \u00b7 ".join(n for n in notes if n), "font": {"size": FONT["small"]}}},
-        "font": {"family": FONT["family"], "size": FONT["base"], "color": TEXT},
-        "paper_bgcolor": BACKGROUND, "plot_bgcolor": BACKGROUND, "height": height, "uirevision": uirevision,
-        "margin": {"l": 70, "r": 30, "t": top, "b": 60},
-        "legend": {"font": {"size": FONT["small"]}},
-        "hoverlabel": {"font": {"size": FONT["small"]}},
-    })
-    axis_fonts = {"title": {"font": {"size": FONT["base"]}}, "tickfont": {"size": FONT["small"]}}
-    for key in {"xaxis", "yaxis"} | {k for k in lay if k.startswith(("xaxis", "yaxis"))}:
-        lay[key] = _merge(lay.get(key, {}), axis_fonts)
-    for ann in lay.get("annotations", []):
-        ann.setdefault("font", {})["size"] = FONT["small"]
-    return go.Figure(data=list(data), layout=lay)
-
-
 def _column(history, name: str) -> Array | None:
     """A History column (or mapping entry) as a float array; None if the column does not exist."""
     if isinstance(history, Mapping):
@@ -282,25 +247,25 @@ def _metric_figure(history, keys: tuple[str, str, str], names: tuple[str, str, s
 def loss_curves(history, *, log_y: bool = False, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Loss against iteration: the batch loss, the loss on the whole training set when it differs
     (mini-batch), and the test loss; NaN rows dropped, hover shows iteration, epoch and value."""
-    lab = _labels(CURVE_LABELS, labels)
+    lab = merge_labels(CURVE_LABELS, labels)
     names = (lab["batch_loss"], lab["train_loss"], lab["train_loss_full"], lab["test_loss"])
     fig, notes, n = _metric_figure(history, ("loss", "train_loss", "test_loss"), names, lab, log_y, ".4g")
     lay = {"xaxis": {"title": {"text": lab["x"]}},
            "yaxis": {"title": {"text": lab["loss"]}} | (_log_axis(fig.data) if log_y else {"type": "linear"}),
            "hovermode": "x unified" if n else "closest", "annotations": [] if n else [_empty(lab["empty"])]}
-    return _figure(fig.data, lay, lab["loss_title"], notes, 420, "loss-curves")
+    return figure(fig.data, lay, lab["loss_title"], notes, 420, "loss-curves")
 
 
 def accuracy_curves(history, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Accuracy against iteration (batch, whole training set when it differs, test) on a 0-100% axis."""
-    lab = _labels(CURVE_LABELS, labels)
+    lab = merge_labels(CURVE_LABELS, labels)
     names = (lab["batch_acc"], lab["train_acc"], lab["train_acc_full"], lab["test_acc"])
     fig, notes, n = _metric_figure(history, ("acc", "train_acc", "test_acc"), names, lab, False, ".1%")
     lay = {"xaxis": {"title": {"text": lab["x"]}},
            "yaxis": {"title": {"text": lab["acc"]}, "range": [-0.02, 1.02], "tickformat": ".0%"},
            "hovermode": "x unified" if n else "closest",
            "annotations": [] if n else [_empty(lab["no_acc"] if _n_rows(history) else lab["empty"])]}
-    return _figure(fig.data, lay, lab["acc_title"], notes, 420, "accuracy-curves")
+    return figure(fig.data, lay, lab["acc_title"], notes, 420, "accuracy-curves")
 
 
 # -- the input plane --------------------------------------------------------------------------
@@ -399,7 +364,7 @@ def decision_boundary(predict_grid: Array | Callable[[Array], Array], xx: Array,
     the fitted curve against the points (``yy`` None); with 2 inputs: a Viridis heatmap of the output.
     ``y_*``: class indices (n,), a 0/1 column or one-hot rows; regression targets for regression.
     """
-    lab = _labels(BOUNDARY_LABELS, labels)
+    lab = merge_labels(BOUNDARY_LABELS, labels)
     xx = np.asarray(xx, dtype=float)
     if yy is None:
         return _regression_1d(_grid_values(predict_grid, xx[:, None]), xx, X_train, y_train, X_test, y_test, lab)
@@ -409,7 +374,7 @@ def decision_boundary(predict_grid: Array | Callable[[Array], Array], xx: Array,
     fig, notes = go.Figure(), []
     if task == "multiclass":
         names = _class_names(out.shape[1], class_names, lab)
-        bad = _multiclass_map(fig, out, xx, yy, names, lab)
+        bad = _multiclass_map(fig, out, xx, yy, names)
         notes.append(lab["confidence"])
     else:
         names = _class_names(2, class_names, lab)
@@ -426,7 +391,7 @@ def decision_boundary(predict_grid: Array | Callable[[Array], Array], xx: Array,
            "yaxis": {"title": {"text": lab["y"]}, "range": [float(yy[0]), float(yy[-1])], "scaleanchor": "x",
                      "scaleratio": 1, "constrain": "domain"},
            "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}}
-    return _figure(fig.data, lay, lab["title"], notes, 620, "decision-boundary")
+    return figure(fig.data, lay, lab["title"], notes, 620, "decision-boundary")
 
 
 def _binary_map(fig: go.Figure, p: Array, xx: Array, yy: Array, names: list[str], lab: Mapping[str, str], *,
@@ -448,8 +413,7 @@ def _binary_map(fig: go.Figure, p: Array, xx: Array, yy: Array, names: list[str]
     return bad
 
 
-def _multiclass_map(fig: go.Figure, out: Array, xx: Array, yy: Array, names: list[str],
-                    lab: Mapping[str, str]) -> int:
+def _multiclass_map(fig: go.Figure, out: Array, xx: Array, yy: Array, names: list[str]) -> int:
     k = out.shape[1]
     finite = np.all(np.isfinite(out), axis=1)
     safe = np.where(finite[:, None], out, 0.0)
@@ -496,7 +460,7 @@ def _regression_1d(out: Array, xx: Array, X_train: Array, y_train: Array, X_test
                              hovertemplate=f"{lab['x']} = %{{x:.3f}}<br>{lab['output']} = %{{y:.4g}}<extra></extra>"))
     notes = [lab["dropped"].format(n=int((~ok).sum()))] if (~ok).any() else []
     lay = {"xaxis": {"title": {"text": lab["x"]}}, "yaxis": {"title": {"text": lab["target"]}}}
-    return _figure(fig.data, lay, lab["title_1d"], notes, 480, "decision-boundary")
+    return figure(fig.data, lay, lab["title_1d"], notes, 480, "decision-boundary")
 
 
 def _panels(m: int, rows: int, cols: int, titles: Sequence[str], h_space: float, v_space: float, *,
@@ -541,7 +505,7 @@ def hidden_units_grid(activations_over_grid: Array, xx: Array, yy: Array | None,
                       labels: Mapping[str, str] | None = None) -> go.Figure:
     """Small multiples of each unit's output, activations_over_grid (n_grid, n_units) on input_grid's
     points: one Heatmap per unit with one shared colour scale (1-D inputs: one line per unit)."""
-    lab = _labels(UNITS_LABELS, labels)
+    lab = merge_labels(UNITS_LABELS, labels)
     A = np.asarray(activations_over_grid, dtype=float)
     n = A.shape[1]
     m = min(n, max_units)
@@ -566,14 +530,14 @@ def hidden_units_grid(activations_over_grid: Array, xx: Array, yy: Array | None,
     notes = [lab["more"].format(m=m, n=n)] if m < n else []
     if bad:
         notes.append(lab["dropped"].format(n=bad))
-    return _figure(data, lay, lab["title"], notes, 160 + 200 * rows, "hidden-units", top=140)
+    return figure(data, lay, lab["title"], notes, 160 + 200 * rows, "hidden-units", top=140)
 
 
 # -- gradient and unit health ------------------------------------------------------------------
 def gradient_health(history, n_layers: int, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Two stacked log-y panels: per-layer gradient norm, then update/weight ratio with a dashed
     1e-3 line; one colour per layer, so vanishing gradients in early sigmoid layers stand out."""
-    lab = _labels(HEALTH_LABELS, labels)
+    lab = merge_labels(HEALTH_LABELS, labels)
     lay, refs = _panels(2, 2, 1, (lab["grad"], lab["ratio"]), 0.0, 0.12)
     data, bad_total = [], 0
     for (xref, yref), prefix in zip(refs, ("grad_norm", "ratio")):
@@ -600,12 +564,12 @@ def gradient_health(history, n_layers: int, *, labels: Mapping[str, str] | None 
     notes = [lab["dropped"].format(n=bad_total)] if bad_total else []
     if not _n_rows(history):
         notes.append(lab["empty"])
-    return _figure(data, lay, lab["title"], notes, 640, "gradient-health", top=130)
+    return figure(data, lay, lab["title"], notes, 640, "gradient-health", top=130)
 
 
 def unit_health(history, n_layers: int, *, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Fraction of dead ReLU units (solid) and saturated sigmoid/tanh units (dashed) per layer."""
-    lab = _labels(HEALTH_LABELS, labels)
+    lab = merge_labels(HEALTH_LABELS, labels)
     fig = go.Figure()
     for l in range(n_layers):
         color = LAYER_COLORS[l % len(LAYER_COLORS)]
@@ -617,7 +581,7 @@ def unit_health(history, n_layers: int, *, labels: Mapping[str, str] | None = No
     notes = [] if fig.data else [lab["none"] if _n_rows(history) else lab["empty"]]
     lay = {"xaxis": {"title": {"text": lab["x"]}},
            "yaxis": {"title": {"text": lab["fraction"]}, "range": [-0.02, 1.02], "tickformat": ".0%"}}
-    return _figure(fig.data, lay, lab["unit_title"], notes, 420, "unit-health")
+    return figure(fig.data, lay, lab["unit_title"], notes, 420, "unit-health")
 
 
 # -- classification results -------------------------------------------------------------------
@@ -637,7 +601,7 @@ def confusion_matrix_figure(y_true: Array, y_pred: Array, class_names: Sequence[
                             labels: Mapping[str, str] | None = None) -> go.Figure:
     """Heatmap of counts (rows true, columns predicted, row 0 on top) with the count in each cell;
     hover adds the share of the true class."""
-    lab = _labels(CONFUSION_LABELS, labels)
+    lab = merge_labels(CONFUSION_LABELS, labels)
     names = [str(c) for c in class_names]
     cm = confusion_matrix(y_true, y_pred, len(names))
     n = int(cm.sum())
@@ -651,7 +615,7 @@ def confusion_matrix_figure(y_true: Array, y_pred: Array, class_names: Sequence[
            "yaxis": {"title": {"text": lab["y"]}, "type": "category", "autorange": "reversed"}}
     title = lab["title"].format(acc=np.trace(cm) / n, n=n) if n else lab["empty_title"]
     size = 260 + 42 * len(names)
-    return _figure([heat], lay, title, [] if n else [lab["empty"]], min(size, 760), "confusion")
+    return figure([heat], lay, title, [] if n else [lab["empty"]], min(size, 760), "confusion")
 
 
 def _image_panels(images: Array, titles: list[str], cols: int, scale: dict, hover: str,
@@ -712,7 +676,7 @@ def digit_grid(images: Array, true: Array, pred: Array, probs: Array, *, n: int 
                class_names: Sequence[str] | None = None, labels: Mapping[str, str] | None = None) -> go.Figure:
     """The first n images (m, 64) as 8x8 grey Heatmaps; titles give the predicted class and its
     probability (``probs``: (m,) for the predicted class, or (m, k)); mistakes in vermillion and framed."""
-    lab = _labels(DIGIT_LABELS, labels)
+    lab = merge_labels(DIGIT_LABELS, labels)
     images, titles, wrong, scale = _digit_tiles(images, true, pred, probs, n, class_names, lab)
     m = len(images)
     frames = [{"type": "rect", "xref": f"x{k + 1 if k else ''} domain", "yref": f"y{k + 1 if k else ''} domain",
@@ -723,20 +687,20 @@ def digit_grid(images: Array, true: Array, pred: Array, probs: Array, *, n: int 
                               title_colors=[NEGATIVE if w else TEXT for w in wrong], shapes=frames)
     notes = [lab["mistakes"].format(k=int(wrong.sum()), n=m)]
     rows = max(1, math.ceil(m / 8))
-    return _figure(data, lay, lab["title"], notes, 150 + 150 * rows, "digit-grid", top=140)
+    return figure(data, lay, lab["title"], notes, 150 + 150 * rows, "digit-grid", top=140)
 
 
 def first_layer_filters(W1: Array, *, max_units: int = 32, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Each hidden unit's incoming weights W1[:, j] (n_in a square, e.g. 64 -> 8x8) as an image,
     all on one symmetric diverging scale (zmin = -zmax, zmid = 0)."""
-    lab = _labels(DIGIT_LABELS, labels)
+    lab = merge_labels(DIGIT_LABELS, labels)
     shown, m, n_units, scale = _filter_tiles(W1, max_units, lab)
     titles = [lab["unit"].format(j=j + 1) for j in range(m)]
     data, lay = _image_panels(shown, titles, 8, scale, lab["pixel"].format(r="%{y}", c="%{x}") + ": %{z:.4g}"
                               + "<extra>%{fullData.name}</extra>")
     notes = [lab["more"].format(m=m, n=n_units)] if m < n_units else []
     rows = max(1, math.ceil(m / 8))
-    return _figure(data, lay, lab["filters_title"], notes, 150 + 150 * rows, "first-layer-filters", top=140)
+    return figure(data, lay, lab["filters_title"], notes, 150 + 150 * rows, "first-layer-filters", top=140)
 
 
 # -- the same pictures as one mosaic (one trace: about ten times faster to build and send) ---------
@@ -795,7 +759,7 @@ def digit_mosaic(images: Array, true: Array, pred: Array, probs: Array, *, n: in
     """digit_grid's picture as one mosaic Heatmap: the first n images (m, 64) as 8x8 grey tiles titled
     with the predicted class and its probability (``probs`` (m,) or (m, k)); mistakes titled in
     vermillion and framed."""
-    lab = _labels(DIGIT_LABELS, labels)
+    lab = merge_labels(DIGIT_LABELS, labels)
     images, titles, wrong, scale = _digit_tiles(images, true, pred, probs, n, class_names, lab)
     m = len(images)
     hover = (lab["pixel"].format(r="%{customdata[1]}", c="%{customdata[2]}")
@@ -803,18 +767,18 @@ def digit_mosaic(images: Array, true: Array, pred: Array, probs: Array, *, n: in
     data, lay = _mosaic(images, titles, 8, scale | {"showscale": False}, hover,
                         [NEGATIVE if w else TEXT for w in wrong], np.flatnonzero(wrong).tolist())
     rows = max(1, math.ceil(m / 8))
-    return _figure(data, lay, lab["title"], [lab["mistakes"].format(k=int(wrong.sum()), n=m)], 130 + 140 * rows,
+    return figure(data, lay, lab["title"], [lab["mistakes"].format(k=int(wrong.sum()), n=m)], 130 + 140 * rows,
                    "digit-grid", top=110)
 
 
 def filter_mosaic(W1: Array, *, max_units: int = 32, labels: Mapping[str, str] | None = None) -> go.Figure:
     """first_layer_filters' picture as one mosaic Heatmap: each hidden unit's incoming weights W1[:, j]
     (n_in a square) as a tile, all on one symmetric diverging scale (zmin = -zmax, zmid = 0)."""
-    lab = _labels(DIGIT_LABELS, labels)
+    lab = merge_labels(DIGIT_LABELS, labels)
     shown, m, n_units, scale = _filter_tiles(W1, max_units, lab)
     hover = (lab["pixel"].format(r="%{customdata[1]}", c="%{customdata[2]}") + ": %{z:.4g}<extra>"
              + lab["unit"].format(j="%{customdata[0]}") + "</extra>")
     data, lay = _mosaic(shown, [lab["unit"].format(j=j + 1) for j in range(m)], 8, scale, hover)
     notes = [lab["more"].format(m=m, n=n_units)] if m < n_units else []
     rows = max(1, math.ceil(m / 8))
-    return _figure(data, lay, lab["filters_title"], notes, 130 + 140 * rows, "first-layer-filters", top=110)
+    return figure(data, lay, lab["filters_title"], notes, 130 + 140 * rows, "first-layer-filters", top=110)

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from viz.common import figure, merge_labels  # one validated build per figure (see there why)
 from viz.palette import DIVERGING, FONT, NEGATIVE, NEUTRAL, POSITIVE
-from viz.training import _figure  # one validated build per figure (see there why)
 
 Array = np.ndarray
 
@@ -40,10 +40,6 @@ LINES_LABELS: dict[str, str] = {
     "empty": "no weights chosen yet",
     "dropped": "{n} non-finite value(s) not drawn",
 }
-
-
-def _labels(defaults: Mapping[str, str], labels: Mapping[str, str] | None) -> dict[str, str]:
-    return {**defaults, **(labels or {})}
 
 
 def shared_limit(matrices: Sequence[Array]) -> float:
@@ -72,7 +68,7 @@ def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
     """One Heatmap per layer, side by side, on ONE symmetric diverging scale
     (zmin = -zmax, zmid = 0, zmax = max |value| over all layers); hover gives 1-based (i, j) and the
     value at full precision. matrices: 2-D arrays (n_in, n_out); 1-D ones (biases) become a row."""
-    lab = _labels(HEATMAP_LABELS, labels)
+    lab = merge_labels(HEATMAP_LABELS, labels)
     mats = [np.atleast_2d(np.asarray(m, dtype=float)) for m in matrices]
     top = shared_limit(mats)
     widths = [max(m.shape[1], 2) for m in mats]
@@ -106,13 +102,13 @@ def weight_heatmaps(matrices: Sequence[Array], titles: Sequence[str], *,
         notes.append(lab["dropped"].format(n=bad))
     tallest = max((m.shape[0] for m in mats), default=1)
     height = int(min(760, max(400, 220 + 28 * tallest)))
-    return _figure(data, lay, lab["title"], notes, height, "weight-heatmaps", top=140)
+    return figure(data, lay, lab["title"], notes, height, "weight-heatmaps", top=140)
 
 
 def weight_lines(iterations: Array, series: Mapping[str, Array], *,
                  labels: Mapping[str, str] | None = None) -> go.Figure:
     """One line per named weight (values aligned with ``iterations``); non-finite points dropped."""
-    lab = _labels(LINES_LABELS, labels)
+    lab = merge_labels(LINES_LABELS, labels)
     it = np.asarray(iterations, dtype=float)
     data, bad = [], 0
     for k, (name, values) in enumerate(series.items()):
@@ -131,4 +127,4 @@ def weight_lines(iterations: Array, series: Mapping[str, Array], *,
             "line": {"color": NEUTRAL, "width": 1}}
     lay = {"shapes": [zero], "xaxis": {"title": {"text": lab["x"]}}, "yaxis": {"title": {"text": lab["y"]}},
            "hovermode": "x unified"}
-    return _figure(data, lay, lab["title"], notes, 420, "weight-lines")
+    return figure(data, lay, lab["title"], notes, 420, "weight-lines")
