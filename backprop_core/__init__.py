@@ -16,8 +16,18 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .config import Config, Notice
 from .datasets import DATASETS, CSVError, Dataset, csv_columns, load_csv, make_dataset
 from .gradcheck import gradcheck, numeric_gradient
-from .landscape import (Plane, filter_normalize, loss_surface, param_directions, param_index, param_plane,
-                        pca_directions, project, random_directions, random_plane)
+from .landscape import (
+                        Plane,
+                        filter_normalize,
+                        loss_surface,
+                        param_directions,
+                        param_index,
+                        param_plane,
+                        pca_directions,
+                        project,
+                        random_directions,
+                        random_plane,
+)
 from .losses import LOSSES, Loss, losses_for
 from .network import INITS, REGULARIZATIONS, Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, OptState, make_optimizer
