@@ -34,10 +34,10 @@ _LOCK = threading.Lock()  # deliberate process-wide state: the warm-up happens o
 _DONE = threading.Event()
 
 _MODULES = (
-    "pandas", "pyarrow", "pyarrow.pandas_compat", "PIL.Image",
-    "plotly.graph_objects", "plotly.io", "plotly.utils", "_plotly_utils.utils",
-    "narwhals", "streamlit.components.v1", "backprop_core", "viz.activations", "viz.equations", "viz.landscape",
-    "viz.network", "viz.training", "viz.weights", "viz.common", "viz.reveal", "ui.actions", "ui.charts", "ui.chain_view", "ui.compare_view",
+    "pandas", "pyarrow", "pyarrow.pandas_compat", "PIL.Image", "plotly.graph_objects", "plotly.io",
+    "plotly.utils", "_plotly_utils.utils", "narwhals", "streamlit.components.v1", "backprop_core",
+    "viz.activations", "viz.equations", "viz.landscape", "viz.network", "viz.training", "viz.weights",
+    "viz.common", "viz.reveal", "ui.actions", "ui.charts", "ui.chain_view", "ui.compare_view",
     "ui.csv_upload", "ui.landscape_view", "ui.shell", "ui.sidebar", "ui.state", "ui.step_view",
     "ui.training_view", "ui.weights_view",
 )
