@@ -89,3 +89,20 @@ def test_concurrent_first_runs_after_the_warm_up_import_nothing_half_initialised
                              timeout=120, cwd=root)
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_warm_up_imports_every_module_of_the_app() -> None:
+    """A module added to ui/ or viz/ later is warmed too (or this names it)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys, json; sys.path.insert(0, sys.argv[1]); from ui import warmup; warmup._prepare(); "
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=120)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    wanted = {f"{p.parent.name}.{p.stem}" for d in ("ui", "viz") for p in (root / d).glob("*.py")
+              if p.stem != "__init__"} | {"pandas", "pyarrow", "plotly.graph_objects", "PIL.Image"}
+    assert sorted(wanted - loaded) == []
