@@ -409,6 +409,11 @@ class Session:
         new.make_optimizer()
         self.config = config
         start = self.state.iteration + (1 if self.mid_iteration else 0)
+        if start == 0:  # nothing taken yet: the run starts with these settings (as a fresh one would)
+            net = new.network_for(self.state.net)
+            self.state = State(0, 0, 0, net, new.make_optimizer().init(net), new.optimizer)
+            self.checkpoints.restart_at(self.state)
+            self._preview = None
         self.segments = [(s0, s) for s0, s in self.segments if s0 < start] + [(start, new)]
         self.diverged = None  # a new learning rate deserves a new try
         return "changed"
