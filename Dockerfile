@@ -20,12 +20,14 @@ RUN useradd --create-home --uid 1000 app
 WORKDIR /app
 
 # Dependencies first so code edits reuse this layer.
+# The redis client too: rooms live in Redis when BACKPROP_LAB_REDIS_URL is set (several replicas).
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir -r requirements.txt "redis>=5"
 
 # Only what the app needs at run time (config.toml is read from WORKDIR/.streamlit).
 COPY .streamlit/ ./.streamlit/
 COPY backprop_core/ ./backprop_core/
+COPY classroom/ ./classroom/
 COPY viz/ ./viz/
 COPY ui/ ./ui/
 COPY pages/ ./pages/

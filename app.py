@@ -8,7 +8,7 @@ warmup.prepare()  # first: every lazy import of a first run, once, before 40 col
 
 import streamlit as st  # noqa: E402
 
-from ui import compat, shell, state  # noqa: E402
+from ui import compat, live, shell, state  # noqa: E402
 from ui.i18n import current_lang, t  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 
@@ -29,15 +29,23 @@ PAGES = (
 # redone at once (see ui/compat.py): otherwise the sidebar loses its values.
 folder_mode = compat.started_in_pages_folder_mode()
 app = state.get()  # first, so a link's ?lang= already names the pages (creates no widget)
-nav = st.navigation([
-    st.Page(path, title=t(key), icon=icon, url_path=url, default=(i == 0))
-    for i, (path, key, icon, url) in enumerate(PAGES)
-])
+pages = [st.Page(path, title=t(key), icon=icon, url_path=url, default=(i == 0))
+         for i, (path, key, icon, url) in enumerate(PAGES)]
+nav = st.navigation(pages)
 if folder_mode:
     st.rerun()
-state.apply(app, sidebar(app))
+if not st.session_state.get("_live_joined"):  # a class link (?room=...) is read once per browser session
+    st.session_state["_live_joined"] = True
+    live.join(app, st.query_params.to_dict())
+cfg = sidebar(app)
+live.sidebar_edited(app, cfg)
+state.apply(app, cfg)
 lang = current_lang()
+here = nav.url_path or PAGES[0][3]
 shell.notices(app)
+live.banner(app, {url: p for p, (_, _, _, url) in zip(pages, PAGES)}, here)
+live.poll(app)
+live.sync(app, page=here)
 shell.share_box(app, lang)
 state.write_url(app, lang)
 nav.run()

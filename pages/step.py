@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from ui import shell, state, step_view
+from ui import live, shell, state, step_view
 from ui.i18n import current_lang, t
 
 app = state.get()
 st.title(t("step.title"))
+live.teacher_panel(app)
 if st.session_state.get("w_dataset") == "csv" and app.csv is None:
     st.info(t("status.waiting_csv"))
 # View options sit outside the live fragment: a Step click does not redraw them.
@@ -25,6 +26,7 @@ def live_view() -> None:
     if step_view.play_interval(app) != interval:  # Play / Pause changes run_every: redraw the page once
         st.rerun(scope="app")
     step_view.tick(app)
+    live.sync(app)  # a Play tick moved the run: the class follows (button clicks publish from ui/actions.py)
     shell.diverged(app)
     step_view.status(app)
     sample = step_view.sample(app)

@@ -36,6 +36,7 @@ class AppState:
     reseed_widgets: bool = False  # set when the run was replaced (upload): widgets take its config next run
     # called as hook(app, name, details) after every step action (ui/actions.py); none by default
     action_hooks: list = field(default_factory=list)
+    live: object | None = None  # ui.live.Live while this browser teaches or follows a class
 
     @property
     def config(self) -> bp.Config:
@@ -110,6 +111,9 @@ def url_params(app: AppState, lang: str) -> dict[str, str]:
         params["step"] = str(app.session.iteration)
     if lang != "en":
         params["lang"] = lang
+    live = app.live
+    if live is not None and not live.teacher:  # a student's reload rejoins; the teacher's token never shows
+        params["room"] = live.code
     return params
 
 

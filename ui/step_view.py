@@ -11,7 +11,7 @@ from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session, batch_size_of
 from viz import equations, network
 
-from . import actions
+from . import actions, live
 from .charts import live_plotly
 from .i18n import bound, labels, t
 from .state import AppState
@@ -208,23 +208,36 @@ def quiz_box(app: AppState, sample: int) -> None:
         if q.kind == "update":
             n_in = s.record.update.delta_weights[q.layer].shape[0]
             st.markdown(f"**{t('quiz.update', l=q.layer + 1, i=q.i, j=q.unit)}**  ({n_in}×…)")
+        else:
+            st.markdown(f"**{t('quiz.' + q.kind, j=q.unit, l=(q.layer or 0) + 1, s=q.sample)}**")
+        if live.student_form(app, q):  # a following student: the answer goes to the room
+            st.caption(t(f"quiz.hint.{q.kind}"))
+            return
+        if q.kind == "update":
             guess = st.radio(t("quiz.answer"), (1.0, -1.0), horizontal=True, key="quiz_dir",
                              format_func=lambda v: T("quiz.up") if v > 0 else T("quiz.down"))
         else:
-            st.markdown(f"**{t('quiz.' + q.kind, j=q.unit, l=(q.layer or 0) + 1, s=q.sample)}**")
             guess = st.number_input(t("quiz.answer"), value=0.0, format="%.4f", step=0.01, key="quiz_value")
         st.caption(t(f"quiz.hint.{q.kind}"))
+        live.class_answers(app, q)  # the teacher of a class: how the room answered so far
         c = st.columns(2)
         c[0].button(t("quiz.reveal"), type="primary", on_click=_reveal, args=(app, q, guess), key="quiz_reveal")
-        c[1].button(t("quiz.skip"), on_click=lambda: app.quiz.pop("pending", None), key="quiz_skip")
+        c[1].button(t("quiz.skip"), on_click=_skip, args=(app,), key="quiz_skip")
+
+
+def _skip(app: AppState) -> None:
+    app.quiz.pop("pending", None)
+    live.sync(app)
 
 
 def _reveal(app: AppState, q, guess: float) -> None:
+    live.reveal(app)  # a class poll: the room sees the answer too (first: the open question names the poll)
     g = grade(q, float(guess))
     app.quiz.pop("pending", None)
     app.quiz["last"] = (q, float(guess), g)
     app.quiz["total"] = app.quiz.get("total", 0) + 1
     app.quiz["right"] = app.quiz.get("right", 0) + (g.level in ("exact", "close", "right"))
+    live.sync(app)
 
 
 def _last_result(app: AppState) -> None:
@@ -238,4 +251,5 @@ def _last_result(app: AppState) -> None:
     else:
         text = t(f"quiz.{g.level}", truth=f"{q.truth:.4g}", guess=f"{guess:.4g}", err=f"{g.error:.2g}")
     (st.success if g.level in ("exact", "right") else st.info if g.level == "close" else st.warning)(text)
+    live.class_result(app, q)
     st.caption(t("quiz.score", right=app.quiz.get("right", 0), total=app.quiz.get("total", 0)))

@@ -39,7 +39,7 @@ _MODULES = (
     "viz.activations", "viz.equations", "viz.landscape", "viz.network", "viz.training", "viz.weights",
     "viz.common", "viz.reveal", "ui.actions", "ui.charts", "ui.chain_view", "ui.compare_view",
     "ui.compat", "ui.csv_upload", "ui.landscape_view", "ui.shell", "ui.sidebar", "ui.state", "ui.step_view",
-    "ui.training_view", "ui.weights_view",
+    "ui.training_view", "ui.weights_view", "ui.live", "viz.poll", "segno", "classroom.store",
 )
 ICON = Path(__file__).with_name("icon.png")
 
