@@ -13,7 +13,6 @@ import json
 import time
 
 import numpy as np
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
