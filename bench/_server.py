@@ -94,7 +94,7 @@ def _env() -> dict[str, str]:
 
 
 def start(script: str = "app.py", *, port: int | None = None, log_path: Path | None = None,
-          extra_args: Sequence[str] = (), timeout: float = 90.0) -> Server:
+          extra_args: Sequence[str] = (), timeout: float = 90.0, env: dict[str, str] | None = None) -> Server:
     """Start ``streamlit run script`` (cwd = repo root) and wait until /_stcore/health answers ok."""
     port = port or free_port()
     if log_path is None:
@@ -106,7 +106,7 @@ def start(script: str = "app.py", *, port: int | None = None, log_path: Path | N
            "--server.port", str(port), "--server.address", HOST, "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false", *extra_args]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**_env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
     srv = Server(proc, port, log_path)
     try:

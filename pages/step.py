@@ -23,6 +23,7 @@ interval = step_view.play_interval(app)
 def live_view() -> None:
     # The controls live in the fragment: a click reruns only this part, not the sidebar and the page.
     step_view.controls(app)
+    live.redraw_if_changed(app)  # a following student's own click: they explore now (the banner says so)
     if step_view.play_interval(app) != interval:  # Play / Pause changes run_every: redraw the page once
         st.rerun(scope="app")
     step_view.tick(app)

@@ -57,6 +57,7 @@ class Live:
     problem: str | None = None  # 'down' (store unreachable) | 'ended' | 'replay' | 'view' | 'unshareable'
     page: str | None = None  # the page the teacher is on (for the student's link to it)
     answered: dict = field(default_factory=dict)  # poll id -> this student's answer
+    redraw: bool = False  # the role changed inside a fragment's callback: the whole page must redraw
     revealed: str | None = None  # the last poll whose result this student has seen
 
     @property
@@ -198,7 +199,7 @@ def on_action(app: AppState, name: str, details: dict) -> None:
     if live.teacher:
         sync(app)
     elif live.following:
-        live.following = False
+        live.following, live.redraw = False, True
 
 
 def reveal(app: AppState) -> None:
@@ -447,6 +448,14 @@ def banner(app: AppState, pages: dict | None = None, here: str | None = None) ->
             st.button(t("live.leave"), on_click=leave, args=(app,), key="live_leave")
     if live.problem:
         _problem(live.problem)
+
+
+def redraw_if_changed(app: AppState) -> None:
+    """In a fragment: a click there that detached a student reruns the whole page (its banner)."""
+    live = app.live
+    if live is not None and live.redraw:
+        live.redraw = False
+        st.rerun(scope="app")
 
 
 def sidebar_edited(app: AppState, cfg: bp.Config) -> None:

@@ -22,6 +22,7 @@ from backprop_core.datasets import predicted_classes
 from backprop_core.session import Session
 from viz import training as vt
 
+from . import live
 from .i18n import current_lang, labels, t
 from .state import AppState, cached
 
@@ -109,6 +110,7 @@ def tick_interval() -> float | None:
 def _start(app: AppState) -> None:
     n = int(st.session_state.get("training_n", N_CHOICES[1]))
     app.playing = False  # the Step page's Play would fight over the same run
+    live.on_action(app, "train", {})  # a following student explores from here; a teacher's class follows
     st.session_state[JOB_KEY] = TrainJob(total=n, start=app.session.iteration)
 
 
@@ -139,6 +141,7 @@ def tick(app: AppState) -> None:
         return
     new = advance(app.session, job)
     st.session_state[JOB_KEY] = new
+    live.sync(app)  # a class follows the training run chunk by chunk
     if not new.running:
         st.rerun(scope="app")
 
