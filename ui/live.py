@@ -277,7 +277,10 @@ def _apply_room(app: AppState, room) -> bool:
     app.session, app.playing = session, False
     sample, focus = view.get("sample"), view.get("focus")
     app.sample = sample if isinstance(sample, int) and sample >= 0 else 0
-    st.session_state["focus"] = tuple(focus) if isinstance(focus, list) and len(focus) == 2 else None
+    if isinstance(focus, list) and len(focus) == 2:
+        st.session_state["focus"] = tuple(focus)
+    else:  # the picker's own default ("all"); a None value would show an empty picker
+        st.session_state.pop("focus", None)
     st.session_state["quiz_on"] = bool(view.get("quiz"))
     pending = view.get("pending")
     if isinstance(pending, list) and len(pending) == 2 and room.poll and not room.revealed:
@@ -394,19 +397,19 @@ def teacher_panel(app: AppState) -> None:
             st.button(t("live.start"), icon=":material/co_present:", on_click=start, args=(app, "step-through"),
                       help=t("live.start.help"), key="live_start")
         return
-    with st.container(border=True, key="live_card"):
-        cols = st.columns([3, 2], vertical_alignment="center")
-        with cols[0]:
-            st.markdown(f"{t('live.code')}\n# :blue[{live.code}]")
+    link = students_link(live.code)
+    with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium", key="live_card"):
+        st.markdown(f"{t('live.code')}\n# :blue[{live.code}]", width="content")
+        with st.container(width=380):
             st.markdown(t("live.link"))
-            st.code(students_link(live.code), language=None, wrap_lines=True)
-            _follower_count(app)
+            st.code(link, language=None, wrap_lines=True)
+        _follower_count(app)
+        with st.popover(t("live.qr.show"), icon=":material/qr_code_2:"):
+            st.image(qr_png(link), width=420, caption=f"{t('live.qr')} · {link}")
             with st.expander(t("live.teacher_link")):
                 st.caption(t("live.teacher_link.caption"))
                 st.code(teacher_link(live.code, live.token), language=None, wrap_lines=True)
-            st.button(t("live.end"), icon=":material/stop_circle:", on_click=end, args=(app,), key="live_end")
-        with cols[1]:
-            st.image(qr_png(students_link(live.code)), width=260, caption=t("live.qr"))
+        st.button(t("live.end"), icon=":material/stop_circle:", on_click=end, args=(app,), key="live_end")
     if live.problem:
         _problem(live.problem)
 
@@ -418,9 +421,9 @@ def _follower_count(app: AppState) -> None:
         return
     try:
         n = store().followers(live.code)
-        st.metric(t("live.following"), n)
+        st.metric(t("live.following"), n, width=190)
     except StoreUnavailable:
-        st.metric(t("live.following"), "—")
+        st.metric(t("live.following"), "—", width=190)
 
 
 def _problem(code: str) -> None:

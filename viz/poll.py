@@ -34,6 +34,11 @@ def poll_bins(answers: Sequence[float], truth: float) -> tuple[np.ndarray, np.nd
     return edges, counts
 
 
+def _count_tick(counts) -> int:
+    """Whole students on the count axis: about five ticks, never fractions."""
+    return max(1, int(np.ceil(max(list(counts) + [1]) / 5)))
+
+
 def poll_figure(answers: Sequence[float], truth: float, kind: str, revealed: bool,
                 labels: Mapping[str, str] | None = None) -> go.Figure:
     """Bars of how many students answered what; the correct value as a line once ``revealed``.
@@ -48,7 +53,8 @@ def poll_figure(answers: Sequence[float], truth: float, kind: str, revealed: boo
             colors = [POSITIVE if truth > 0 else NEUTRAL, NEGATIVE if truth < 0 else NEUTRAL]
         data = [go.Bar(x=x, y=y, marker={"color": colors}, text=y, textposition="outside",
                        hovertemplate="%{x}: %{y}<extra></extra>")]
-        lay = {"xaxis": {"title": {"text": lab["answers"]}}, "yaxis": {"title": {"text": lab["count"]}},
+        lay = {"xaxis": {"title": {"text": lab["answers"]}},
+               "yaxis": {"title": {"text": lab["count"]}, "rangemode": "tozero", "dtick": _count_tick(y)},
                "showlegend": False, "bargap": 0.3}
         return figure(data, lay, lab["title"], notes, 360, "poll")
     edges, counts = poll_bins(answers, truth)
@@ -63,6 +69,7 @@ def poll_figure(answers: Sequence[float], truth: float, kind: str, revealed: boo
         annotations.append({"x": truth, "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
                             "text": f"{lab['truth']} = {truth:.4g}"})
     lay = {"xaxis": {"title": {"text": lab["answers"]}},
-           "yaxis": {"title": {"text": lab["count"]}, "rangemode": "tozero"}, "showlegend": False,
+           "yaxis": {"title": {"text": lab["count"]}, "rangemode": "tozero", "dtick": _count_tick(counts)},
+           "showlegend": False,
            "shapes": shapes, "annotations": annotations}
     return figure(data, lay, lab["title"], notes, 360, "poll")

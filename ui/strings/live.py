@@ -9,6 +9,7 @@ STRINGS = {
                         "try again in a moment.", "目前无法开始上课：无法访问课堂存储。其他功能正常；请稍后再试。"),
     "live.code": ("Room code", "课堂代码"),
     "live.link": ("Students open:", "学生打开："),
+    "live.qr.show": ("QR code", "二维码"),
     "live.qr": ("Scan to follow", "扫码跟随"),
     "live.following": ("Students following", "正在跟随的学生"),
     "live.end": ("End class", "结束课堂"),
