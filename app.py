@@ -10,7 +10,7 @@ import streamlit as st  # noqa: E402
 
 from ui import compat, live, shell, state  # noqa: E402
 from ui.i18n import current_lang, t  # noqa: E402
-from ui.sidebar import sidebar  # noqa: E402
+from ui.sidebar import follower_sidebar, sidebar  # noqa: E402
 
 ICON = Path(__file__).parent / "ui" / "icon.png"
 st.set_page_config(page_title="Backprop Lab", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")
@@ -37,9 +37,10 @@ if folder_mode:
 if not st.session_state.get("_live_joined"):  # a class link (?room=...) is read once per browser session
     st.session_state["_live_joined"] = True
     live.join(app, st.query_params.to_dict())
-cfg = sidebar(app)
-live.sidebar_edited(app, cfg)
-state.apply(app, cfg)
+if live.following(app):  # the teacher's settings, read-only: the class follows the teacher's run
+    follower_sidebar(app)
+else:
+    state.apply(app, sidebar(app))
 lang = current_lang()
 here = nav.url_path or PAGES[0][3]
 shell.notices(app)

@@ -67,6 +67,8 @@ class Page:
     buttons: dict[str, str] = field(default_factory=dict)
     fragments: dict[str, str] = field(default_factory=dict)  # button label -> fragment id ("" if none)
     metrics: dict[str, str] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)  # st.code texts, in order
+    auto_rerun: dict[str, float] = field(default_factory=dict)  # fragment id -> run_every seconds
 
 
 @dataclass
@@ -95,6 +97,8 @@ async def rerun(ws, state: ClientState, page: Page) -> Page:
             new.page_hash = fwd.new_session.page_script_hash
         elif kind == "page_info_changed":
             new.query = fwd.page_info_changed.query_string
+        elif kind == "auto_rerun":
+            new.auto_rerun[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
         elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
             _read_element(fwd.delta.new_element, new, fwd.delta.fragment_id)
         elif kind == "script_finished":
@@ -102,7 +106,8 @@ async def rerun(ws, state: ClientState, page: Page) -> Page:
                 return new
             if fwd.script_finished != FINISHED_EARLY_FOR_RERUN:
                 raise PageError(f"script finished with status {fwd.script_finished}")
-            new = Page(page_hash=new.page_hash, query=new.query)  # an st.rerun: the next run redraws
+            new = Page(page_hash=new.page_hash, query=new.query,  # an st.rerun: the next run redraws
+                       auto_rerun=new.auto_rerun)
 
 
 def _read_element(el, page: Page, fragment_id: str = "") -> None:
@@ -112,6 +117,8 @@ def _read_element(el, page: Page, fragment_id: str = "") -> None:
         page.fragments[el.button.label] = fragment_id
     elif kind == "metric":
         page.metrics[el.metric.label] = el.metric.body
+    elif kind == "code":
+        page.codes.append(el.code.code_text)
     elif kind == "exception":
         raise PageError(f"exception on the page: {el.exception.type}: {el.exception.message[:200]}")
 

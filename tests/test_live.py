@@ -148,7 +148,9 @@ def test_a_student_sees_the_teachers_numbers_and_follows_every_change_without_re
     student.run()
     same_screen(teacher, student)
     assert app_of(student).session.settings.lr == 0.5
-    assert student.select_slider(key="w_lr").value == 0.5  # the student's sidebar shows it too
+    summary = "\n".join(m.value for m in student.sidebar.markdown)  # the student's sidebar says it, read-only
+    assert "Learning rate η: 0.5" in summary, summary
+    assert not student.sidebar.select_slider  # no settings to change while following
     for _ in range(4):  # Back and Reset reach the class too
         click(teacher, "Back")
     student.run()

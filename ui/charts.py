@@ -17,9 +17,13 @@ tests/test_viz_network.py), so nothing invalid reaches the browser this way.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -45,20 +49,59 @@ def frame_dir() -> str:
     return str(root)
 
 
-def live_plotly(spec: dict, *, key: str, config: dict | None = None) -> None:
+class SharedSpecs:
+    """A few recent figures' JSON shared by every browser session of this process, keyed by the
+    immutable records they draw (held here, so their ids stay theirs) and the view's values. The
+    students following one teacher hold the same records (ui/live.py clones one Session), so 40 of
+    them pay for one figure per teacher click. Deliberate process-wide state, behind a lock."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, tuple[tuple, str]] = OrderedDict()
+        self.size = size
+
+    def get(self, refs: tuple, values: tuple, build: Callable[[], dict]) -> str:
+        key = (tuple(map(id, refs)), values)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], refs)):
+                self._items.move_to_end(key)
+                return hit[1]
+        text = pio.to_json(build(), validate=False)
+        with self._lock:
+            self._items[key] = (refs, text)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return text
+
+
+SHARED = SharedSpecs()
+
+
+def live_plotly(spec: dict | Callable[[], dict], *, key: str, config: dict | None = None,
+                shared: tuple[tuple, tuple] | None = None) -> None:
     """Draw a figure dict from viz in a chart that updates in place when its numbers change.
 
     ``key`` is the chart's identity across runs. The frame takes its height from ``layout.height``
-    and applies the Streamlit theme's text and background colours where the figure sets none."""
+    and applies the Streamlit theme's text and background colours where the figure sets none.
+    ``spec`` may be a function building it; with ``shared=(refs, values)`` its JSON comes from
+    ``SHARED`` when another session drew the same records with the same values."""
+    if shared is not None:
+        text = SHARED.get(shared[0], shared[1], spec if callable(spec) else lambda: spec)
+    else:
+        text = None
+        spec = spec() if callable(spec) else spec
     try:
         root = frame_dir()
     except OSError as exc:  # no writable temporary folder: the same figure, remounted on each run
         _warn_once(str(exc))  # frame_dir is retried on each run (the folder may come back)
-        st.plotly_chart(go.Figure(spec, _validate=False), key=key, config=config or {})
+        st.plotly_chart(go.Figure(json.loads(text) if text is not None else spec, _validate=False), key=key,
+                        config=config or {})
         return
     # Registered on every run: AppTest and a restarted runtime each have their own component registry.
     frame = components.declare_component("plotly_frame", path=root)
-    frame(spec=pio.to_json(spec, validate=False), config=config or {}, key=key, default=None)
+    frame(spec=text if text is not None else pio.to_json(spec, validate=False), config=config or {}, key=key,
+          default=None)
 
 
 @cache

@@ -461,11 +461,15 @@ def redraw_if_changed(app: AppState) -> None:
         st.rerun(scope="app")
 
 
-def sidebar_edited(app: AppState, cfg: bp.Config) -> None:
-    """A following student who changes a setting explores on their own from there."""
+def following(app: AppState) -> bool:
+    """A student following the teacher right now. The first run after it stops reseeds the sidebar's
+    widgets from the run on screen (they were not drawn while following)."""
     live = app.live
-    if live is not None and not live.teacher and live.following and cfg != app.config:
-        live.following = False
+    now = live is not None and not live.teacher and live.following
+    if st.session_state.get("_live_following") and not now:
+        app.reseed_widgets = True
+    st.session_state["_live_following"] = now
+    return now
 
 
 # -- the class poll ----------------------------------------------------------------------------------

@@ -171,3 +171,24 @@ def sidebar(app: AppState) -> Config:
             values |= _training_section()
     base = st.session_state.pop(PENDING, None) or app.config
     return base.replace(**values)
+
+
+def follower_sidebar(app: AppState) -> None:
+    """A following student's sidebar: the language, and what the teacher runs, read-only (a settings
+    change would mean exploring on one's own; half the cost of a follower's rerun is the full sidebar)."""
+    cfg = app.config
+    T = bound()
+    with st.sidebar:
+        st.radio(t("sb.lang"), LANGS, key="lang", format_func=LANG_NAMES.get, horizontal=True)
+        name = preset_of(cfg)
+        sizes = "-".join(map(str, app.session.net.sizes))
+        lines = [f"**{T(f'preset.{name}') if name else T('preset.custom')}**",
+                 f"{t('sb.dataset')}: {T(f'ds.{cfg.dataset}')}", f"{t('sb.network')}: {sizes}",
+                 f"{t('sb.hidden_act')}: {T(f'act.{cfg.hidden_act}')}",
+                 f"{t('sb.output_act')}: {T(f'act.{cfg.output_act}')}",
+                 f"{t('sb.loss')}: {T(f'loss.{cfg.loss}')}", f"{t('sb.optimizer')}: {T(f'opt.{cfg.optimizer}')}",
+                 f"{t('sb.lr')}: {cfg.lr:g}", f"{t('sb.batch')}: {T(f'batch.{cfg.batch}')}"
+                 + (f" ({cfg.batch_size})" if cfg.batch == "mini" else ""), f"{t('sb.seed')}: {cfg.seed}"]
+        with st.container(border=True):
+            st.caption(t("sb.teacher_runs"))
+            st.markdown("  \n".join(lines))

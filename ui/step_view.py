@@ -144,10 +144,16 @@ def diagram(app: AppState, sample: int, focus) -> None:
     s, p = app.session, shown_phase(app)
     rec = s.record if p else None
     phase = s.phases[p - 1] if p else None
-    view = network.view_for(rec, phase, sample)
-    net = s.net_before(rec) if rec is not None else s.net
-    spec = network.network_spec(net, view, labels=labels(network.NETWORK_LABELS, "fig.network"), focus=focus)
-    live_plotly(spec, key="diagram", config={"displayModeBar": False})
+    lab = labels(network.NETWORK_LABELS, "fig.network")
+
+    def build() -> dict:
+        net = s.net_before(rec) if rec is not None else s.net
+        return network.network_spec(net, network.view_for(rec, phase, sample), labels=lab, focus=focus)
+
+    # the figure is a function of these alone: a class following one teacher shares it (ui/charts.py)
+    refs = (rec,) if rec is not None else (s.net,)
+    values = (p, sample, focus, tuple(sorted(lab.items())))
+    live_plotly(build, key="diagram", config={"displayModeBar": False}, shared=(refs, values))
 
 
 def explanation(app: AppState, sample: int, focus) -> None:

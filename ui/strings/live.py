@@ -5,6 +5,7 @@ STRINGS = {
     "live.start.help": ("Open a room: students who open its link (or scan the QR code) see exactly your screen "
                         "and follow every step, setting and phase you show.",
                         "创建一个课堂：学生打开链接（或扫描二维码）即可看到与你完全相同的画面，并跟随你的每一步、每个设置和阶段。"),
+    "sb.teacher_runs": ("The teacher's run (Explore on my own to change it)", "老师的训练设置（选择“自主探索”后可修改）"),
     "live.start.down": ("A class cannot be opened right now: the room store is unreachable. Everything else works; "
                         "try again in a moment.", "目前无法开始上课：无法访问课堂存储。其他功能正常；请稍后再试。"),
     "live.code": ("Room code", "课堂代码"),
