@@ -131,7 +131,7 @@ def view_of(app: AppState, page: str | None) -> dict:
     """The room's view: where the run is, the sample and focus shown, the quiz, the teacher's page."""
     pos = follow.position_of(app.session)
     pending = app.quiz.get("pending")
-    focus = st.session_state.get("focus")
+    focus = app.focus
     return {"pos": follow.to_dict(pos) if pos is not None else None,
             "why": follow.unshareable(app.session), "sample": int(app.sample),
             "focus": list(focus) if isinstance(focus, tuple) else None,
@@ -277,10 +277,8 @@ def _apply_room(app: AppState, room) -> bool:
     app.session, app.playing = session, False
     sample, focus = view.get("sample"), view.get("focus")
     app.sample = sample if isinstance(sample, int) and sample >= 0 else 0
-    if isinstance(focus, list) and len(focus) == 2:
-        st.session_state["focus"] = tuple(focus)
-    else:  # the picker's own default ("all"); a None value would show an empty picker
-        st.session_state.pop("focus", None)
+    good = isinstance(focus, list) and len(focus) == 2 and all(isinstance(v, int) for v in focus)
+    app.focus = tuple(focus) if good else None
     st.session_state["quiz_on"] = bool(view.get("quiz"))
     pending = view.get("pending")
     if isinstance(pending, list) and len(pending) == 2 and room.poll and not room.revealed:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 import backprop_core as bp
+from backprop_core import follow
 from backprop_core.config import Notice, decode, encode, make_consistent, parse_step
 from backprop_core.session import batch_size_of, settings_of
 
@@ -36,6 +37,7 @@ class AppState:
     reseed_widgets: bool = False  # set when the run was replaced (upload): widgets take its config next run
     # called as hook(app, name, details) after every step action (ui/actions.py); none by default
     action_hooks: list = field(default_factory=list)
+    focus: tuple[int, int] | None = None  # the diagram's focused neuron (layer, unit), None: all
     live: object | None = None  # ui.live.Live while this browser teaches or follows a class
 
     @property
@@ -91,7 +93,43 @@ def from_url(params: dict) -> tuple[AppState, str]:
         k = cap
     if k:
         session = _replayed(tuple(sorted(encode(session.config).items())), k).clone()
-    return AppState(session=session, notices=notices), lang
+    phase = _view_int(params, "phase", 1, len(session.phases) - 1, notices)
+    if phase and session.diverged is None:  # mid-walk: the next iteration shown phase by phase
+        session = follow.reach(session, follow.Position(session.config, ((0, session.settings),), k, phase))
+    app = AppState(session=session, notices=notices)
+    sample = _view_int(params, "sample", 1, 1024, notices)
+    app.sample = sample - 1 if sample else 0
+    focus = params.get("focus")
+    if focus is not None:
+        app.focus = parse_focus(focus, session.net.sizes)
+        if app.focus is None:
+            notices.append(Notice("focus", _last(focus)[:40], "layer-neuron, e.g. 1-2 (both counted from 1)"))
+    return app, lang
+
+
+def _last(raw) -> str:
+    return str(raw[-1] if isinstance(raw, (list, tuple)) and raw else raw)
+
+
+def _view_int(params: dict, key: str, lo: int, hi: int, notices: list) -> int:
+    """A whole number lo..hi from the link, else 0 (absent) or 0 with a notice (bad)."""
+    if key not in params:
+        return 0
+    text = _last(params[key])
+    if text.isdigit() and len(text) <= 6 and lo <= int(text) <= hi:
+        return int(text)
+    notices.append(Notice(key, text[:40], f"a whole number from {lo} to {hi}"))
+    return 0
+
+
+def parse_focus(raw, sizes) -> tuple[int, int] | None:
+    """``layer-neuron`` (both from 1, layer 1 the first hidden layer) -> the diagram's (layer, unit)."""
+    text = _last(raw)
+    parts = text.split("-")
+    if len(text) > 12 or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    layer, unit = int(parts[0]), int(parts[1]) - 1
+    return (layer, unit) if 1 <= layer < len(sizes) and 0 <= unit < sizes[layer] else None
 
 
 def get() -> AppState:
@@ -107,8 +145,15 @@ def get() -> AppState:
 def url_params(app: AppState, lang: str) -> dict[str, str]:
     """The query parameters that reproduce what this session shows."""
     params = encode(app.config)
-    if app.session.iteration:
-        params["step"] = str(app.session.iteration)
+    s = app.session
+    if s.iteration:
+        params["step"] = str(s.iteration)
+    if s.mid_iteration:  # the phase cursor too: a link opened mid-walk shows the same phase
+        params["phase"] = str(s.phase)
+    if app.sample:
+        params["sample"] = str(app.sample + 1)
+    if app.focus is not None:
+        params["focus"] = f"{app.focus[0]}-{app.focus[1] + 1}"
     if lang != "en":
         params["lang"] = lang
     live = app.live

@@ -118,26 +118,34 @@ def sample(app: AppState) -> int:
     return min(app.sample, b - 1)
 
 
+ALL = "all"  # the picker's "no focus" option (a None value would show Streamlit's empty placeholder)
+
+
 def _focus_options(app: AppState) -> list:
     sizes = app.session.net.sizes
-    return [None] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
+    return [ALL] + [(li, j) for li in range(1, len(sizes)) for j in range(min(sizes[li], 128))]
+
+
+def _pick_focus(app: AppState) -> None:
+    f = st.session_state["focus"]
+    app.focus = None if f == ALL else f
 
 
 def focus_picker(app: AppState) -> None:
-    """Which neuron the diagram centres on. Outside the live fragment (its options change only with the
-    network, which reruns the page), so a Step click does not redraw it."""
+    """Which neuron the diagram centres on (``app.focus``, also in the link). Outside the live
+    fragment (its options change only with the network, which reruns the page)."""
     T = bound()
     opts = _focus_options(app)
-    if st.session_state.get("focus") not in opts:
-        st.session_state["focus"] = None
-    st.selectbox(t("step.focus"), opts, key="focus", width=260,
-                 format_func=lambda o: T("step.focus.none") if o is None else f"L{o[0]} · #{o[1]}")
+    if app.focus not in opts:
+        app.focus = None
+    st.session_state["focus"] = app.focus or ALL
+    st.selectbox(t("step.focus"), opts, key="focus", width=260, on_change=_pick_focus, args=(app,),
+                 format_func=lambda o: T("step.focus.none") if o == ALL else f"L{o[0]} · #{o[1]}")
 
 
 def focus(app: AppState) -> tuple[int, int] | None:
     """The focus picked, if it still names a unit of the current network."""
-    f = st.session_state.get("focus")
-    return f if f in _focus_options(app) else None
+    return app.focus if app.focus in _focus_options(app) else None
 
 
 def diagram(app: AppState, sample: int, focus) -> None:
