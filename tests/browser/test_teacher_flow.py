@@ -273,6 +273,22 @@ def test_shared_link_opens_the_same_iteration_in_another_browser(open_app):
     teacher.assert_healthy()
 
 
+def test_a_link_copied_mid_walk_of_the_backward_pass_opens_on_that_phase(open_app):
+    teacher = open_app()
+    teacher.click(en("step.step"), 2)
+    teacher.click(en("step.next"), 4)  # iteration 3: forward 1, forward 2, loss, backward 2
+    title = progress(teacher)
+    assert title.startswith(en("step.phase.backward", l=2)), title
+    link = teacher.page.url
+    assert "step=2" in link and "phase=4" in link
+    seen = snapshot(teacher)
+    student = open_app(link.split("/", 3)[3])
+    assert progress(student) == title
+    assert snapshot(student) == seen  # every number of the diagram, to the last digit
+    student.assert_healthy()
+    teacher.assert_healthy()
+
+
 def test_switch_to_simplified_chinese(open_app):
     app = open_app()
     radio = app.page.locator("[data-testid='stSidebar'] [data-testid='stRadio']").first
