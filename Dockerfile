@@ -26,6 +26,8 @@ RUN pip install --no-cache-dir -r requirements.txt "redis>=5"
 
 # Only what the app needs at run time (config.toml is read from WORKDIR/.streamlit).
 COPY .streamlit/ ./.streamlit/
+# The CJK font subset and its licence, served at app/static/ (server.enableStaticServing).
+COPY static/ ./static/
 COPY backprop_core/ ./backprop_core/
 COPY classroom/ ./classroom/
 COPY viz/ ./viz/

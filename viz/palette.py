@@ -20,7 +20,8 @@ HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"  # CSS text-shadow for text
 DIVERGING = ((0.0, NEGATIVE), (0.5, "#F7F7F7"), (1.0, POSITIVE))
 
 # Font sizes in px; nothing a student must read is smaller than FONT["small"].
-FONT = {"family": "Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+# noto-sans-sc-subset: the app's own CJK font (static/, .streamlit/config.toml), for CJK characters only.
+FONT = {"family": "Arial, noto-sans-sc-subset, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
         "small": 16, "base": 18, "title": 22}
 
 
