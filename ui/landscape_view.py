@@ -15,8 +15,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,22 +198,24 @@ def cached_surface(spec: tuple, origin: bytes, d1: bytes, d2: bytes, grid: tuple
                              origin=vec(origin), progress=progress))
 
 
-@contextmanager
-def progress_bar(text: str) -> Iterator[Callable[[float], None]]:
+class progress_bar:  # noqa: N801 (used like a function: ``with progress_bar(text) as bar``)
     """A progress callback for a surface being computed: the bar appears with the first block done
-    (a cached surface never shows one), moves in steps of PROGRESS_STEP, and is gone afterwards."""
-    slot = st.empty()
-    shown = [-1.0]
+    (a cached surface never shows one), moves in steps of PROGRESS_STEP, and is gone after the block."""
 
-    def update(fraction: float) -> None:
-        if fraction >= 1.0 or fraction - shown[0] >= PROGRESS_STEP:
-            shown[0] = fraction
-            slot.progress(min(1.0, fraction), text=text)
+    def __init__(self, text: str) -> None:
+        self.text, self.shown, self.slot = text, -1.0, None
 
-    try:
-        yield update
-    finally:
-        slot.empty()
+    def __enter__(self) -> Callable[[float], None]:
+        self.slot = st.empty()
+        return self.update
+
+    def update(self, fraction: float) -> None:
+        if fraction >= 1.0 or fraction - self.shown >= PROGRESS_STEP:
+            self.shown = fraction
+            self.slot.progress(min(1.0, fraction), text=self.text)
+
+    def __exit__(self, *exc: object) -> None:
+        self.slot.empty()
 
 
 def default_resolution(net: Network, rows: int) -> int:
