@@ -27,6 +27,7 @@ SCRIPTS = (
     ("Browser Step latency vs a trivial one-chart app", "bench_browser.py"),
     ("A classroom on one server", "bench_classroom.py"),
     ("A whole class joining a cold server at once", "bench_coldstart.py"),
+    ("Memory of 40 MNIST sessions", "bench_memory.py"),
 )
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 NOISE = re.compile(r"(ScriptRunContext|does not function when running|^\s*$)")
