@@ -209,3 +209,20 @@ def test_progress_bar_shows_the_fraction_then_disappears():
     at.session_state["finish"] = True
     at.run()
     assert not at.get("progress")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_choosing_mnist_in_the_sidebar_takes_all_5000_images_without_a_size_slider(lang):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.run()
+    box = at.selectbox(key="w_dataset")
+    assert translate("ds.mnist", lang) in box.options
+    box.select("mnist").run()
+    assert not at.exception, [e.value for e in at.exception]
+    s = at.session_state[KEY].session
+    assert (s.dataset.name, s.config.n_samples, s.dataset.n_train + s.dataset.n_test) == ("mnist", 5000, 5000)
+    assert s.net.sizes[0] == 784
+    assert not [w for w in at.slider if w.key in ("w_n_samples", "w_noise")]  # fixed images: no size or noise
+    at.selectbox(key="w_preset").select("mnist").run()
+    assert not at.exception and at.session_state[KEY].session.config == MNIST
