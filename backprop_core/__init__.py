@@ -14,7 +14,7 @@ Imports NumPy and the standard library only, so it runs in a notebook or script 
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .config import Config, Notice
-from .datasets import DATASETS, CSVError, Dataset, csv_columns, load_csv, make_dataset
+from .datasets import DATASETS, CSVError, Dataset, csv_columns, image_side, load_csv, make_dataset
 from .gradcheck import gradcheck, numeric_gradient
 from .landscape import (
                         Plane,
@@ -37,7 +37,8 @@ from .traces import BackwardTrace, ForwardTrace, LayerBackward, LayerForward, Up
 
 __all__ = [
     "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "Activation", "Config", "Notice", "DATASETS", "CSVError", "Dataset",
-    "csv_columns", "load_csv", "make_dataset", "gradcheck", "numeric_gradient", "LOSSES", "Loss", "losses_for",
+    "csv_columns", "image_side", "load_csv", "make_dataset", "gradcheck", "numeric_gradient", "LOSSES", "Loss",
+    "losses_for",
     "INITS", "REGULARIZATIONS", "Network", "OPTIMIZERS", "SGD", "Adam", "Momentum", "OptState",
     "make_optimizer", "PRESETS", "Divergence", "History", "Phase", "Session", "Settings", "State", "StepRecord",
     "BackwardTrace", "ForwardTrace", "LayerBackward", "LayerForward", "Update",

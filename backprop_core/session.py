@@ -198,7 +198,8 @@ def train_step(state: State, settings: Settings, X: Array, Y: Array, seed: int) 
     opt = settings.make_optimizer()
     opt_state = state.opt_state if state.opt_name == settings.optimizer else opt.init(net)
     idx, epoch, pos = next_batch(state, settings, X.shape[0], seed)
-    xb, yb = (X, Y) if idx is None else (X[idx], Y[idx])
+    # a mini-batch is a fresh copy nobody else holds: marked read-only, the trace keeps it without copying
+    xb, yb = (X, Y) if idx is None else (frozen(X[idx]), frozen(Y[idx]))
     fwd = net.forward(xb)
     bwd = net.backward(fwd, yb)
     new_net, new_opt = opt.step(net, bwd, opt_state)
@@ -207,7 +208,8 @@ def train_step(state: State, settings: Settings, X: Array, Y: Array, seed: int) 
                  tuple(frozen(n - o) for n, o in zip(new_net.biases, net.biases)),
                  new_net.weights, new_net.biases, settings.lr, settings.optimizer)
     batch = frozen(np.arange(X.shape[0]) if idx is None else np.array(idx))
-    rec = StepRecord(state.iteration + 1, state.epoch, batch, frozen_copy(yb), fwd, bwd, upd, settings)
+    rec = StepRecord(state.iteration + 1, state.epoch, batch, frozen_copy(yb) if idx is None else yb, fwd, bwd, upd,
+                     settings)
     return rec, State(state.iteration + 1, epoch, pos, new_net, new_opt, settings.optimizer)
 
 

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from backprop_core.presets import PRESETS  # noqa: E402
 
 APP = str(ROOT / "app.py")
-GOALS = {"xor": 0.060, "digits": 0.150}
+GOALS = {"xor": 0.060, "digits": 0.150, "mnist": 0.150}
 PARTS = {  # where a function's file lives -> which part of the rerun it belongs to
     "backprop_core": "core step (math + bookkeeping)",
     "viz": "figure building (viz/)",
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     n = 5 if args.quick else 25
     results = {}
     print(f"Server-side rerun of the Step-through page (AppTest, median of {n} clicks)")
-    for preset in ("xor", "digits"):
+    for preset in GOALS:
         at = _app(preset)
         time_clicks(at, 3, click=True)  # warm up
         idle = statistics.median(time_clicks(at, n, click=False))

@@ -28,6 +28,7 @@ SCRIPTS = (
     ("A classroom on one server", "bench_classroom.py"),
     ("A whole class joining a cold server at once", "bench_coldstart.py"),
     ("A live class: students following the teacher", "bench_follow.py"),
+    ("Memory of 40 MNIST sessions", "bench_memory.py"),
 )
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 NOISE = re.compile(r"(ScriptRunContext|does not function when running|^\s*$)")

@@ -19,8 +19,9 @@ left, right = st.columns([1, 3], gap="medium")
 with left:
     opts = view.controls(app, pv.grad, len(data[0]))
 with right:
-    with st.spinner(t("landscape.computing", n=opts.res**2, rows=len(data[0]))):
-        scene = view.scene(app, opts, pv, data)
+    computing = t("landscape.computing", n=opts.res**2, rows=len(data[0]))
+    with st.spinner(computing), view.progress_bar(computing) as bar:
+        scene = view.scene(app, opts, pv, data, bar)
     if scene is None:
         st.info(t("landscape.pca_short"))
     else:

@@ -40,7 +40,7 @@ def test_encode_writes_only_changed_fields_and_floats_exactly():
     ("key", "value"),
     [("lr", "nan"), ("lr", "inf"), ("lr", "-0.1"), ("lr", "11"), ("seed", "-1"), ("seed", "1.5"),
      ("hidden", "3-0"), ("hidden", "1-2-3-4-5-6-7"), ("hidden", "300"), ("hidden_act", "softmax"),
-     ("dataset", "mnist"), ("standardize", "maybe"), ("batch", "huge"), ("n_samples", "9" * 70),
+     ("dataset", "cifar10"), ("standardize", "maybe"), ("batch", "huge"), ("n_samples", "9" * 70),
      ("noise", "١٫٥"), ("eps", "0"), ("beta", "1"), ("loss", "hinge")],
 )
 def test_a_bad_value_keeps_the_base_value_and_names_the_key(key, value):
@@ -78,6 +78,19 @@ def test_digits_cannot_ask_for_more_samples_than_exist():
     assert cfg.n_samples == 1797
     assert [n.key for n in notices] == ["n_samples"]
     assert dataset_for(cfg).n_train + dataset_for(cfg).n_test == 1797
+
+
+def test_each_dataset_asks_for_at_most_what_it_can_give():
+    cfg, notices = decode({"dataset": "mnist", "n_samples": "5000"})  # the mnist preset's own link
+    assert (cfg.n_samples, notices) == (5000, [])
+    cfg, notices = decode({"dataset": "mnist", "n_samples": "5001"})  # past the field's range: base value kept
+    assert cfg.n_samples == bp.Config().n_samples and [n.key for n in notices] == ["n_samples"]
+    cfg, notices = decode({"dataset": "moons", "n_samples": "3000"})  # generated: the sidebar slider's 2000
+    assert cfg.n_samples == 2000 and [(n.key, n.given) for n in notices] == [("n_samples", "3000")]
+    cfg, notices = decode({"dataset": "xor", "n_samples": "3000"})  # a fixed set ignores the size
+    assert cfg.n_samples == 3000 and notices == []
+    assert decode(encode(PRESETS["mnist"])) == (PRESETS["mnist"], [])
+    assert dataset_for(PRESETS["mnist"]).n_train == 4000
 
 
 def test_parse_step_bounds():
@@ -128,7 +141,7 @@ def test_decode_never_raises_and_always_gives_a_runnable_config(params):
 VALID = st.builds(
     bp.Config,
     dataset=st.sampled_from(tuple(bp.DATASETS)),
-    n_samples=st.integers(20, 2000),
+    n_samples=st.integers(20, 5000),
     hidden=st.lists(st.integers(1, 8), max_size=3).map(tuple),
     hidden_act=st.sampled_from(bp.HIDDEN_ACTIVATIONS),
     output_act=st.sampled_from(tuple(bp.ACTIVATIONS)),

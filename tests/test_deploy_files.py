@@ -274,7 +274,8 @@ def test_dockerignore_sends_every_copied_file(instructions, ignore):
             assert not excluded(rel, ignore), f"{rel} is copied by the Dockerfile but .dockerignore drops it"
             checked += 1
     assert checked > 10
-    assert not excluded("backprop_core/data/digits.npz", ignore)
+    for data in ("digits.npz", "DIGITS_LICENSE.txt", "mnist.npz", "MNIST_LICENSE.txt"):
+        assert not excluded(f"backprop_core/data/{data}", ignore), data
 
 
 def test_dockerignore_keeps_tests_git_and_caches_out(ignore):

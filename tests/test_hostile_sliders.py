@@ -29,8 +29,8 @@ def extreme_config(draw) -> bp.Config:
     hidden = tuple(draw(st.lists(st.sampled_from((1, 2, MAX_WIDTH)), max_size=MAX_HIDDEN_LAYERS)))
     dataset = draw(st.sampled_from(tuple(bp.DATASETS)))
     n_samples = draw(ends(20, 2000))
-    if sum(w for w in hidden if w == MAX_WIDTH) > MAX_WIDTH or (MAX_WIDTH in hidden and dataset == "digits"):
-        n_samples = 20  # two or more wide layers, or a wide one on 64 pixels: the smallest data
+    if sum(w for w in hidden if w == MAX_WIDTH) > MAX_WIDTH or (MAX_WIDTH in hidden and bp.image_side(dataset)):
+        n_samples = 20  # two or more wide layers, or a wide one on 64 or 784 pixels: the smallest data
     cfg = bp.Config(
         dataset=dataset, n_samples=n_samples, noise=draw(ends(0.0, 1.0)), test_ratio=draw(ends(0.0, 0.5)),
         standardize=draw(st.booleans()), hidden=hidden,

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +56,8 @@ N_STEEPEST = 64
 MAX_GROWTH = 64  # the window grows (by doubling) to hold points at most this many default half-widths away
 DEFAULT_FLOPS = 4e8  # the default resolution keeps one surface under about this many multiply-adds
 SUBSAMPLE_SEED = 0
+SURFACE_ENTRIES = 64  # surfaces kept for the whole server (each at most 81 x 81 floats: 52 KB)
+PROGRESS_STEP = 0.05  # the progress bar moves in steps of 5% (each move is a message to the browser)
 
 
 # -- names of parameters --------------------------------------------------------------------------
@@ -123,15 +128,94 @@ def spec_key(net: Network) -> tuple:
     return s.sizes, s.activations, s.loss, s.regularization, s.reg_rate
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+class SurfaceStore:
+    """Computed surfaces by key, shared by every student on the server: a deliberate, documented,
+    thread-safe process-wide resource (made once by ``surface_store``). At most ``size`` entries, the
+    least recently used dropped first; a key being computed has its own lock, so students who miss
+    it together compute it once (as st.cache_data does). Values are read-only arrays on immutable
+    bytes: no caller can change what the next one gets. (Not st.cache_data: a progress bar drawn
+    while a cached function runs would be recorded and replayed, as a stray bar, on every hit.)"""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, Array] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _hit(self, key: tuple) -> Array | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def get(self, key: tuple, compute: Callable[[], Array]) -> Array:
+        value = self._hit(key)
+        if value is not None:
+            return value
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            value = self._hit(key)
+            if value is not None:
+                return value
+            try:
+                value = _immutable(compute())
+                with self._lock:
+                    self._items[key] = value
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _immutable(arr: Array) -> Array:
+    """A float64 copy backed by bytes: read-only for good (setflags(write=True) raises)."""
+    a = np.ascontiguousarray(arr, dtype=float)
+    return np.frombuffer(a.tobytes(), dtype=float).reshape(a.shape)
+
+
+@st.cache_resource(show_spinner=False)
+def surface_store() -> SurfaceStore:
+    return SurfaceStore(SURFACE_ENTRIES)
+
+
 def cached_surface(spec: tuple, origin: bytes, d1: bytes, d2: bytes, grid: tuple, data: str,
-                   _net: Network, _X: Array, _Y: Array) -> Array:
+                   _net: Network, _X: Array, _Y: Array, progress: Callable[[float], None] | None = None) -> Array:
     """S (res, res) over grid = (alpha_lo, alpha_hi, beta_lo, beta_hi, res), relative to origin.
-    Keyed on everything it depends on (``_net`` only supplies ``spec``, ``_X``/``_Y`` the ``data`` digest)."""
+    Keyed on everything it depends on (``_net`` only supplies ``spec``, ``_X``/``_Y`` the ``data``
+    digest); ``progress`` hears the fraction done while it is computed (never on a hit)."""
     a0, a1, b0, b1, res = grid
     vec = lambda b: np.frombuffer(b, dtype=float)  # noqa: E731
-    return np.array(loss_surface(_net, _X, _Y, vec(d1), vec(d2), np.linspace(a0, a1, res), np.linspace(b0, b1, res),
-                                 origin=vec(origin)))
+    return surface_store().get(
+        (spec, origin, d1, d2, grid, data),
+        lambda: loss_surface(_net, _X, _Y, vec(d1), vec(d2), np.linspace(a0, a1, res), np.linspace(b0, b1, res),
+                             origin=vec(origin), progress=progress))
+
+
+class progress_bar:  # noqa: N801 (used like a function: ``with progress_bar(text) as bar``)
+    """A progress callback for a surface being computed: the bar appears with the first block done
+    (a cached surface never shows one), moves in steps of PROGRESS_STEP, and is gone after the block."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.shown, self.slot = text, -1.0, None
+
+    def __enter__(self) -> Callable[[float], None]:
+        self.slot = st.empty()
+        return self.update
+
+    def update(self, fraction: float) -> None:
+        if fraction >= 1.0 or fraction - self.shown >= PROGRESS_STEP:
+            self.shown = fraction
+            self.slot.progress(min(1.0, fraction), text=self.text)
+
+    def __exit__(self, *exc: object) -> None:
+        self.slot.empty()
 
 
 def default_resolution(net: Network, rows: int) -> int:
@@ -300,9 +384,10 @@ def _fixed_plane(app: AppState, o: Options, origin: Array, traj: Array, nxt: Arr
     return plane, (-ha, ha, -hb, hb), names
 
 
-def scene(app: AppState, o: Options, pv: Preview, data: tuple) -> Scene | None:
+def scene(app: AppState, o: Options, pv: Preview, data: tuple,
+          progress: Callable[[float], None] | None = None) -> Scene | None:
     """The picture for these options (data from ``surface_data``), or None when the PCA plane has fewer
-    than 3 points to go on."""
+    than 3 points to go on. ``progress`` hears how far a surface being computed is."""
     s = app.session
     its, traj = s.trajectory()
     X, Y, _, digest = data
@@ -318,7 +403,7 @@ def scene(app: AppState, o: Options, pv: Preview, data: tuple) -> Scene | None:
         plane, grid, names = _fixed_plane(app, o, origin, traj, pv.next_flat)
         titles = names
     S = cached_surface(spec_key(s.net), plane.origin.tobytes(), plane.d1.tobytes(), plane.d2.tobytes(),
-                       (*grid, o.res), digest, s.net, X, Y)
+                       (*grid, o.res), digest, s.net, X, Y, progress)
     offset = (np.array([plane.origin[o.p1], plane.origin[o.p2]]) if plane.kind == "params" else np.zeros(2))
     return Scene(plane, np.linspace(grid[0], grid[1], o.res), np.linspace(grid[2], grid[3], o.res), S,
                  project(plane, traj), project(plane, s.net.flatten()), project(plane, pv.next_flat), offset,

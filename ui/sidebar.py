@@ -5,7 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 import backprop_core as bp
-from backprop_core.config import BATCH_MODES, LR_OPTIONS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Config
+from backprop_core.config import (
+    BATCH_MODES,
+    LR_OPTIONS,
+    MAX_GENERATED_SAMPLES,
+    MAX_HIDDEN_LAYERS,
+    MAX_WIDTH,
+    Config,
+    sample_cap,
+)
+from backprop_core.datasets import IMAGE_SETS
 from backprop_core.presets import PRESETS, preset_of
 
 from .i18n import LANG_NAMES, LANGS, bound, t
@@ -52,7 +61,7 @@ def _dataset_changed() -> None:
     spec = bp.DATASETS.get(st.session_state[f"{W}dataset"])
     if spec is not None:
         st.session_state[f"{W}noise"] = spec.noise
-        st.session_state[f"{W}n_samples"] = min(2000, max(20, spec.n_samples))
+        st.session_state[f"{W}n_samples"] = min(sample_cap(spec.name) or MAX_GENERATED_SAMPLES, max(20, spec.n_samples))
 
 
 def _fix_choice(key: str, options: tuple) -> None:
@@ -73,11 +82,12 @@ def _data_section(app: AppState) -> dict:
     ds_name = _select("dataset", names, "sb.dataset", "ds", on_change=_dataset_changed)
     spec = bp.DATASETS.get(ds_name)
     out = {"dataset": ds_name}
-    if ds_name == "digits":  # no size slider (the set is fixed); a link or a dataset change sets the size
+    if ds_name in IMAGE_SETS:  # no size or noise slider (fixed images); a link or a dataset change sets the size
         out["n_samples"] = int(st.session_state.get(f"{W}n_samples", app.config.n_samples))
-    if spec is not None and not spec.fixed_size and ds_name != "digits":
+    elif spec is not None and not spec.fixed_size:
         out["noise"] = st.slider(t("sb.noise"), 0.0, 1.0, step=0.05, key=f"{W}noise", **EDIT, help=t("sb.noise.help"))
-        out["n_samples"] = st.slider(t("sb.n_samples"), 20, 2000, step=10, key=f"{W}n_samples", **EDIT)
+        out["n_samples"] = st.slider(t("sb.n_samples"), 20, MAX_GENERATED_SAMPLES, step=10, key=f"{W}n_samples",
+                                     **EDIT)
     if spec is None or not spec.fixed_size:
         out["test_ratio"] = st.slider(
             t("sb.test_ratio"), 0.0, 0.5, step=0.05, key=f"{W}test_ratio", **EDIT, help=t("sb.test_ratio.help")

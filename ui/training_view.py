@@ -312,7 +312,8 @@ def eval_split(s: Session) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def results(app: AppState) -> None:
-    """Confusion matrix; for digits also test images with predictions and first-layer filters."""
+    """Confusion matrix; for the bundled images (digits, mnist) also test images with predictions and
+    first-layer filters."""
     s = app.session
     ds = s.dataset
     split, X, true, out = eval_split(s)
@@ -324,7 +325,8 @@ def results(app: AppState) -> None:
         _chart(s, "training_confusion", lambda: vt.confusion_matrix_figure(
             true, pred, names, labels=labels(vt.CONFUSION_LABELS, "training.fig.confusion")))
     right.markdown(t("training.confusion.explain"))
-    if ds.name != "digits" or X.shape[1] != 64:
+    side = bp.image_side(ds.name)
+    if side is None or X.shape[1] != side * side:
         return
     st.subheader(t("training.digits"))
     dlab = labels(vt.DIGIT_LABELS, "training.fig.digits")

@@ -19,7 +19,7 @@ other page (AppTest in a fresh process, after ``import streamlit``): pandas (and
 _strptime it pulls in), pyarrow (Streamlit's components and tables), plotly's figure classes,
 validators and JSON encoder (``_plotly_utils``, ``orjson``, ``narwhals``), PIL (the page icon), and
 this app's own ``backprop_core``, ``viz`` and ``ui`` modules; plus the per-process preparations that
-were cached lazily: the bundled digits and the diagram frame's folder (ui/charts.frame_dir).
+were cached lazily: the bundled digits and MNIST images and the diagram frame's folder (ui/charts.frame_dir).
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def _prepare() -> None:
     from . import charts
 
     datasets.make_dataset("digits")
+    for name in datasets.IMAGE_SETS:  # the bundled images (MNIST's 3.9 MB of uint8), read once per process
+        datasets.load_images(name)
     try:
         charts.frame_dir()
     except OSError:  # no writable temporary folder: ui/charts falls back to st.plotly_chart and says so

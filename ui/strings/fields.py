@@ -1,9 +1,9 @@
 """What each setting accepts, for notices about values a link carried (English mirrors config.FIELDS)."""
 
 STRINGS = {
-    "field.dataset": ("one of xor, xor_cloud, and, or, moons, circles, spirals, blobs, sine, digits, worked",
-                      "xor、xor_cloud、and、or、moons、circles、spirals、blobs、sine、digits、worked 之一"),
-    "field.n_samples": ("a whole number from 20 to 2000", "20 到 2000 之间的整数"),
+    "field.dataset": ("one of xor, xor_cloud, and, or, moons, circles, spirals, blobs, sine, digits, mnist, worked",
+                      "xor、xor_cloud、and、or、moons、circles、spirals、blobs、sine、digits、mnist、worked 之一"),
+    "field.n_samples": ("a whole number from 20 to 5000", "20 到 5000 之间的整数"),
     "field.noise": ("a number from 0 to 1", "0 到 1 之间的数"),
     "field.test_ratio": ("a number from 0 to 0.5", "0 到 0.5 之间的数"),
     "field.standardize": ("true or false", "true 或 false"),
