@@ -159,7 +159,18 @@ def summary(name: str, xs: list[float]) -> str:
             f"min {min(xs):6.0f}   max {max(xs):6.0f}   (n={len(xs)})")
 
 
-def measure(clicks: int, warmup: int, extra: list[str]) -> dict[str, list[tuple[float, float, float]]]:
+def preset_query(name: str) -> str:
+    """The link that opens a preset (its Config as query parameters)."""
+    from urllib.parse import urlencode
+
+    import backprop_core as bp
+    from backprop_core.config import encode
+
+    return "/?" + urlencode(encode(bp.PRESETS[name])) if name != "xor" else ""
+
+
+def measure(clicks: int, warmup: int, extra: list[str],
+            preset: str = "xor") -> dict[str, list[tuple[float, float, float]]]:
     from playwright.sync_api import sync_playwright
 
     logs = ROOT / "artifacts"
@@ -169,7 +180,7 @@ def measure(clicks: int, warmup: int, extra: list[str]) -> dict[str, list[tuple[
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            pages = {"Backprop Lab (XOR)": open_page(browser, app_srv.url),
+            pages = {f"Backprop Lab ({preset})": open_page(browser, app_srv.url + preset_query(preset)),
                      "trivial app": open_page(browser, triv_srv.url)}
             for page in pages.values():
                 for _ in range(warmup):
@@ -189,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clicks", type=int, default=None, help="clicks per app (at least 20 for the headline)")
     ap.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
                     help="a streamlit config option for both servers, e.g. runner.postScriptGC=false (repeatable)")
+    ap.add_argument("--preset", default="xor", help="the preset the app opens on (e.g. mnist); default xor")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -197,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     extra = [a for item in args.set for a in (f"--{item.partition('=')[0]}", item.partition("=")[2])]
     load = os.getloadavg()[0]
-    times = measure(clicks, warmup=1 if args.quick else 3, extra=extra)
+    times = measure(clicks, warmup=1 if args.quick else 3, extra=extra, preset=args.preset)
     print("Click 'Step' in real Chromium over loopback" + (f"; server options {' '.join(args.set)}" if args.set else "")
           + f"; load average {load:.1f} -> {os.getloadavg()[0]:.1f}.")
     ratios = {}
