@@ -111,10 +111,10 @@ def run_differs(s: Session) -> tuple[str, dict] | None:
             start.net.flatten(), fresh.flatten()) or any(np.any(a) for slot in start.opt_state.slots for a in slot):
         return "loaded", {}
     own = settings_of(s.config)
-    for begin, st in s.segments:
-        if st != own:
-            return "changed", {"iteration": begin + 1}
-    return None
+    if all(st == own for _, st in s.segments):
+        return None
+    first = next((b for (b, st), (_, prev) in zip(s.segments[1:], s.segments) if st != prev), 0)
+    return "changed", {"iteration": first + 1}  # the first iteration that ran with other settings
 
 
 def inputs_of(s: Session) -> ScriptInputs:
@@ -289,7 +289,7 @@ def data_file(given):
     source = "an uploaded CSV" if cfg.dataset == "csv" else f"the app's {cfg.dataset!r} data, seed {cfg.seed}"
     about = (f"{source}: {ds.n_train} training and {ds.n_test} test rows, embedded exactly{scaled}")
     imports = "" if literal else "import base64\nimport zlib\n"
-    return imports, ("" if literal else UNPACK_SOURCE + "\n\n") + "\n".join(lines) + "\n", about
+    return imports, "\n".join(lines) + "\n", about
 
 
 # -- the shared pieces --------------------------------------------------------------------------------
@@ -358,7 +358,8 @@ def _settings_block(cfg: Config, ds: Dataset) -> str:
     if cfg.reg == "l1":
         rows.append(("L1", repr(cfg.reg_rate), "penalty L1 * sum(|W|) over the weights (not the biases)"))
     rows.append(("TRAIN_BIASES", repr(cfg.train_biases), "False: the biases keep their initial values"))
-    rows.append(("EXPLODED", f"{EXPLODED:g}".replace("e+0", "e"), "a loss or weight past this stops training, as in the app"))
+    rows.append(("EXPLODED", f"{EXPLODED:g}".replace("e+0", "e"),
+                 "a loss or weight past this stops training, as in the app"))
     width = max(len(f"{k} = {v}") for k, v, _ in rows)
     return "\n".join(f"{f'{k} = {v}':<{width}}  # {c}" for k, v, c in rows) + "\n"
 
@@ -563,6 +564,7 @@ def _prologue(kind: str, parts: _Parts, inputs: ScriptInputs, libraries: str) ->
     return (_header(kind, parts.cfg, parts.ds, parts.about, parts.net.sizes, inputs)
             + f"\n{parts.imports}\n{libraries}\n"
             + "# -- the settings of this run --\n" + _settings_block(parts.cfg, parts.ds) + "\n"
+            + (UNPACK_SOURCE + "\n\n" if "unpack(" in parts.data + parts.params else "")
             + "# -- the data --\n" + parts.data + "\n" + parts.params + "\n")
 
 
