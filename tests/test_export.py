@@ -5,18 +5,25 @@ say why."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import io
 import os
 import re
+import runpy
 import subprocess
 import sys
 from dataclasses import replace
+from unittest import mock
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 import backprop_core as bp
 from backprop_core import export
+from backprop_core.config import make_consistent
 from backprop_core.datasets import DATASETS
 
 ITERATIONS = 20
@@ -214,3 +221,35 @@ def test_a_diverging_run_stops_where_the_app_stops(tmp_path):
     got, stdout = _run(export.numpy_script(export.inputs_of(s)), tmp_path, "div.py", iterations=50)
     assert len(got) == taken and f"training stopped at iteration {taken + 1}" in stdout
     assert np.allclose(got, s.history.column("loss"), rtol=1e-12, atol=0)
+
+
+def _run_in_process(text: str, tmp_path, iterations: int, data: str | None = None) -> list[float]:
+    """The script run by runpy in this process (a subprocess per hypothesis example would be slow)."""
+    path = tmp_path / "combo.py"
+    path.write_text(text, encoding="utf-8")
+    argv = [str(path), "--iterations", str(iterations)] + (["--data", data] if data else [])
+    buf = io.StringIO()
+    with mock.patch.object(sys, "argv", argv), contextlib.redirect_stdout(buf), np.errstate(all="ignore"):
+        runpy.run_path(str(path), run_name="__main__")
+    return [float(v) for _, v in LINE.findall(buf.getvalue())]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hs.sampled_from(sorted(DATASETS)), hidden=hs.lists(hs.integers(1, 5), max_size=3),
+       hidden_act=hs.sampled_from(bp.HIDDEN_ACTIVATIONS), output_act=hs.sampled_from(sorted(bp.ACTIVATIONS)),
+       loss=hs.sampled_from(sorted(bp.LOSSES)), optimizer=hs.sampled_from(sorted(bp.OPTIMIZERS)),
+       lr=hs.sampled_from((0.001, 0.03, 0.5)), batch=hs.sampled_from(("full", "mini", "single")),
+       batch_size=hs.sampled_from((2, 16, 64)), reg=hs.sampled_from(bp.REGULARIZATIONS),
+       init=hs.sampled_from(bp.INITS), train_biases=hs.booleans(), standardize=hs.booleans(),
+       test_ratio=hs.sampled_from((0.0, 0.25)), n_samples=hs.sampled_from((20, 60)), seed=hs.integers(0, 50))
+def test_any_settings_the_app_can_make_export_exactly(tmp_path, data, hidden, **kw):
+    """Every combination the sidebar can make (repaired by make_consistent, as the app does) either
+    exports a NumPy script that prints the Session's losses, or says why not."""
+    cfg, _ = make_consistent(C(dataset=data, hidden=tuple(hidden), reg_rate=0.01, **kw))
+    s = bp.Session(cfg)
+    k = s.run(5)
+    images = export.image_set(cfg.dataset)
+    got = _run_in_process(export.numpy_script(export.inputs_of(s)), tmp_path, 5, images and str(images.path))
+    want = s.history.column("loss")
+    assert len(got) == k  # a diverging run stops where the app stops
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12), (cfg, got, want.tolist())
