@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backprop_core import runfile
-from ui import shell, state
+from ui import save_view, shell, state
 from ui.i18n import current_lang, t
 
 app = state.get()
@@ -33,6 +33,8 @@ cols[0].download_button(t("save.history_csv"), runfile.history_csv(s), f"{stem}-
                         width="stretch")
 cols[1].download_button(t("save.run_json"), runfile.run_json(s), f"{stem}-run.json", "application/json",
                         width="stretch")
+
+save_view.code_downloads(app)
 
 st.subheader(t("save.upload"))
 st.file_uploader(t("save.upload"), type=["json"], key="run_upload", help=t("save.upload.help"),
