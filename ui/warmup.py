@@ -40,6 +40,7 @@ _MODULES = (
     "viz.common", "viz.reveal", "ui.actions", "ui.charts", "ui.chain_view", "ui.compare_view",
     "ui.compat", "ui.csv_upload", "ui.landscape_view", "ui.shell", "ui.sidebar", "ui.state", "ui.step_view",
     "ui.training_view", "ui.weights_view", "ui.live", "viz.poll", "segno", "classroom.store",
+    "ui.save_view",
 )
 ICON = Path(__file__).with_name("icon.png")
 
