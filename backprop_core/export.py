@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
+import inspect
 import textwrap
 import zlib
 from dataclasses import dataclass
@@ -38,6 +38,7 @@ import numpy as np
 from . import datasets
 from .config import Config
 from .datasets import Dataset, make_dataset
+from .export_loader import load_images
 from .losses import EPS, LOSSES
 from .network import Network
 from .session import EXPLODED, Session, initial_network, settings_of
@@ -161,12 +162,12 @@ def check(cfg: Config, ds: Dataset) -> None:
 
 @functools.lru_cache(maxsize=16)  # process-wide, thread-safe; keyed by the dataset's own arguments
 def _loader_matches(name: str, n: int, test_ratio: float, seed: int, standardize: bool) -> bool:
-    """True when the loader written into the scripts gives make_dataset's four arrays bit for bit."""
+    """True when the loader written into the scripts (load_images, called with the numbers the script
+    passes it) gives make_dataset's four arrays bit for bit."""
     images = image_set(name)
     ds = make_dataset(name, n_samples=n, test_ratio=test_ratio, seed=seed, standardize=standardize)
-    space: dict = {"np": np, "math": math}
-    exec(_loader_source(name, images, n, test_ratio, seed, standardize, ds.n_outputs), space)  # our own text
-    got = space["load_data"](images.path)
+    got = load_images(images.path, n=n, n_images=images.n_images, max_value=images.max_value,
+                      test_ratio=test_ratio, seed=seed, standardize=standardize, n_classes=ds.n_outputs)
     want = (ds.X_train, ds.Y_train, ds.X_test, ds.Y_test)
     return all(g.shape == w.shape and g.dtype == w.dtype and np.array_equal(g, w) for g, w in zip(got, want))
 
@@ -214,47 +215,17 @@ def _array_code(name: str, arr: Array, literal: bool) -> str:
 # -- the data block -------------------------------------------------------------------------------------
 def _loader_source(name: str, images: ImageSet, n: int, test_ratio: float, seed: int, standardize: bool,
                    n_classes: int) -> str:
-    """A function load_data(path) -> (X_train, Y_train, X_test, Y_test) doing what make_dataset does
-    for a bundled image set: seeded subsample, stratified seeded split, scaling (and standardising)."""
-    sub = (f"""    if n < {images.n_images}:  # a seeded subsample of n images, kept in file order
-        rows = np.sort(rng.permutation({images.n_images})[:n])
-""" if n < images.n_images else "")
-    std = ("""    # standardise with the training set's mean and std (constant pixels are left as they are)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    constant = (X_train.max(axis=0) == X_train.min(axis=0)) | ~(std > 0)
-    mean, std = np.where(constant, 0.0, mean), np.where(constant, 1.0, std)
-    X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
-""" if standardize else "")
+    """load_data(path) -> (X_train, Y_train, X_test, Y_test): export_loader.load_images's own source
+    (what make_dataset does for a bundled image set), called with this run's numbers."""
     return f'''
+
+{inspect.getsource(load_images).rstrip()}
+
 
 def load_data(path):
     """The {name} images as the app splits them: (X_train, Y_train, X_test, Y_test)."""
-    with np.load(path, allow_pickle=False) as f:
-        images, labels = f["images"], f["labels"]
-    rng = np.random.default_rng({seed})  # one generator: the subsample, then the split
-    n = {n}
-    rows = np.arange({images.n_images})
-{sub}    X = images[rows].astype(np.float64) / {float(images.max_value)!r}  # pixels scaled to [0, 1]
-    y = labels[rows].astype(np.int64)
-    # stratified split: {test_ratio!r} of every class to the test set (largest remainder), seeded
-    n_test = min(math.floor(n * {test_ratio!r} + 0.5), n - 1)
-    order = rng.permutation(n)
-    classes, counts = np.unique(y, return_counts=True)
-    exact = counts * (n_test / counts.sum())
-    cap = np.maximum(counts - 1, 0)  # at least one training row per class
-    take = np.minimum(np.floor(exact).astype(np.int64), cap)
-    for i in np.argsort(-(exact - take), kind="stable"):
-        if take.sum() >= n_test:
-            break
-        if take[i] < cap[i]:
-            take[i] += 1
-    test = np.zeros(n, dtype=bool)
-    for c, k in zip(classes, take):
-        test[order[y[order] == c][:k]] = True  # the first k of class c in shuffled order
-    train_idx, test_idx = order[~test[order]], order[test[order]]
-    X_train, X_test = X[train_idx], X[test_idx]
-{std}    Y = np.eye({n_classes})[y]  # one-hot targets
-    return X_train, Y[train_idx], X_test, Y[test_idx]
+    return load_images(path, n={n}, n_images={images.n_images}, max_value={images.max_value},
+                       test_ratio={test_ratio!r}, seed={seed}, standardize={standardize}, n_classes={n_classes})
 '''
 
 
