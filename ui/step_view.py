@@ -9,11 +9,11 @@ import streamlit as st
 
 from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session, batch_size_of
-from viz import equations, network
+from viz import equations, names, network
 
 from . import actions, live
 from .charts import live_plotly
-from .i18n import bound, labels, t
+from .i18n import bound, current_lang, labels, t
 from .state import AppState
 
 SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seconds per tick)
@@ -108,7 +108,8 @@ def sample_picker(app: AppState) -> None:
     app.sample = min(app.sample, b - 1)
     st.session_state["sample"] = app.sample
     st.selectbox(t("step.sample"), range(b), key="sample", help=t("step.sample.help"), width=260,
-                 on_change=_pick_sample, args=(app,), format_func=lambda i: T("step.sample.fmt", i=i))
+                 on_change=_pick_sample, args=(app,),
+                 format_func=lambda i: T("step.sample.fmt", name=names.sample(i, current_lang())))
 
 
 def sample(app: AppState) -> int:
@@ -185,7 +186,8 @@ def explanation(app: AppState, sample: int, focus) -> None:
                 fmt = {c: st.column_config.NumberColumn(format="%.4g") for c in table if c != t("step.col.unit")}
                 st.dataframe(table, hide_index=True, width="stretch", column_config=fmt)
         if rec.batch.size > 1:
-            st.caption(t("step.batch_note", b=rec.batch.size, i=sample, row=int(rec.batch[sample])))
+            st.caption(t("step.batch_note", b=rec.batch.size,
+                         name=names.sample_row(sample, int(rec.batch[sample]), current_lang())))
 
 
 def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
@@ -205,7 +207,8 @@ def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
 def _table(rows: list[dict]) -> dict:
     """Columns (translated) of the active layer's table, dropping columns not revealed yet."""
     keys = [k for k in rows[0] if any(r[k] is not None for r in rows)]
-    return {t(f"step.col.{k}"): [r[k] for r in rows] for k in keys}
+    # the unit column is 1-based like the equations' subscripts (z₁ is neuron 1)
+    return {t(f"step.col.{k}"): [names.neuron_number(r[k]) if k == "unit" else r[k] for r in rows] for k in keys}
 
 
 # -- quiz -------------------------------------------------------------------------------------------
@@ -221,9 +224,11 @@ def quiz_box(app: AppState, sample: int) -> None:
     with st.container(border=True):
         if q.kind == "update":
             n_in = s.record.update.delta_weights[q.layer].shape[0]
-            st.markdown(f"**{t('quiz.update', l=q.layer + 1, i=q.i, j=q.unit)}**  ({n_in}×…)")
+            st.markdown(f"**{t('quiz.update', w=names.weight(q.layer, q.i, q.unit))}**  ({n_in}×…)")
         else:
-            st.markdown(f"**{t('quiz.' + q.kind, j=q.unit, l=(q.layer or 0) + 1, s=q.sample)}**")
+            lg = current_lang()
+            who = names.neuron(q.layer or 0, q.unit, lg)
+            st.markdown(f"**{t('quiz.' + q.kind, unit=who, name=names.sample(q.sample, lg))}**")
         if live.student_form(app, q):  # a following student: the answer goes to the room
             st.caption(t(f"quiz.hint.{q.kind}"))
             return

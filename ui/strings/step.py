@@ -21,7 +21,7 @@ STRINGS = {
     "step.sample": ("Sample shown", "显示的样本"),
     "step.sample.help": ("Per-sample numbers (z, a, dL/da, dL/dz) are for this sample of the batch; dL/dW and db "
                          "are sums over the whole batch.", "z、a、dL/da、dL/dz 是该样本的数值；dL/dW 和 db 是整个批次的求和。"),
-    "step.sample.fmt": ("#{i} of the batch", "批次中第 {i} 个"),
+    "step.sample.fmt": ("{name}", "{name}"),
     "step.quiz": ("Quiz: predict before reveal", "测验：先预测再揭晓"),
     "step.quiz.help": ("Before each phase is shown, the class predicts one number.", "每个阶段揭晓前，全班先预测一个数值。"),
     "step.focus": ("Focus on neuron", "聚焦神经元"),
@@ -54,18 +54,18 @@ STRINGS = {
     "step.col.a_mean": ("a (batch mean)", "a（批次平均）"),
     "step.col.dL_da_sum": ("dL/da (batch sum)", "dL/da（批次求和）"),
     "step.col.dL_dz_sum": ("dL/dz (batch sum = dL/db)", "dL/dz（批次求和 = dL/db）"),
-    "step.per_sample": ("per sample #{i}", "样本 #{i}"),
-    "step.batch_note": ("Batch of {b}: z, a, dL/da, dL/dz are for sample #{i} (training row {row}); columns marked “batch mean” or "
+    "step.per_sample": ("per {name}", "{name}"),
+    "step.batch_note": ("Batch of {b}: z, a, dL/da, dL/dz are for {name}; columns marked “batch mean” or "
                         "“batch sum” run over the whole batch, and so do dL/dW and dL/db. Each per-sample gradient "
                         "already carries the 1/n of the mean loss.",
-                        "批大小 {b}：z、a、dL/da、dL/dz 对应样本 #{i}（训练集第 {row} 行）；标有“批次平均”或“批次求和”的列以及 dL/dW、"
+                        "批大小 {b}：z、a、dL/da、dL/dz 对应{name}；标有“批次平均”或“批次求和”的列以及 dL/dW、"
                         "dL/db 针对整个批次。每个样本的梯度已包含平均损失中的 1/n。"),
     "step.diverged_play": ("Play stopped: training diverged.", "播放已停止：训练发散。"),
-    "quiz.forward": ("Predict a of neuron {j} in layer {l} (sample #{s}).", "预测第 {l} 层神经元 {j} 的 a 值（样本 #{s}）。"),
+    "quiz.forward": ("Predict a of {unit} ({name}).", "预测{unit}的 a 值（{name}）。"),
     "quiz.loss": ("Predict the loss of this batch.", "预测这个批次的损失。"),
-    "quiz.backward": ("Predict dL/dz of neuron {j} in layer {l} (sample #{s}).",
-                      "预测第 {l} 层神经元 {j} 的 dL/dz（样本 #{s}）。"),
-    "quiz.update": ("Will weight W{l}[{i},{j}] go up or down in this update?", "本次更新中权重 W{l}[{i},{j}] 会增大还是减小？"),
+    "quiz.backward": ("Predict dL/dz of {unit} ({name}).",
+                      "预测{unit}的 dL/dz（{name}）。"),
+    "quiz.update": ("Will weight {w} go up or down in this update?", "本次更新中权重 {w} 会增大还是减小？"),
     "quiz.up": ("up ↑", "增大 ↑"),
     "quiz.down": ("down ↓", "减小 ↓"),
     "quiz.same": ("stays", "不变"),
