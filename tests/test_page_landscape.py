@@ -22,7 +22,7 @@ from viz.landscape import CLICK_TRACE
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/landscape.py"
-I5, I6 = 6, 8  # flat indices of W2[0,0] (w5) and W2[1,0] (w6) in the 2-2-2 layout
+I5, I6 = 6, 8  # flat indices of W⁽²⁾[1, 1] (w5) and W⁽²⁾[2, 1] (w6) in the 2-2-2 layout
 # Mazur, "A Step by Step Backpropagation Example": w5, w6 after one step at lr 0.5
 W5_NEXT, W6_NEXT = 0.35891648, 0.408666186
 
@@ -87,12 +87,12 @@ def unit(i: int, n: int = 12) -> np.ndarray:
 # -- pure helpers -----------------------------------------------------------------------------------
 def test_parameter_names_and_the_default_pair():
     net = worked_net()
-    assert view.param_label(net, I5, worked=True) == "W2[0,0] (w5)"
-    assert view.param_label(net, I6, worked=True) == "W2[1,0] (w6)"
+    assert view.param_label(net, I5, worked=True) == "W⁽²⁾[1, 1] (w5)"
+    assert view.param_label(net, I6, worked=True) == "W⁽²⁾[2, 1] (w6)"
     assert [view.param_label(net, i, worked=True) for i in (0, 1, 2, 3)] == \
-        ["W1[0,0] (w1)", "W1[0,1] (w3)", "W1[1,0] (w2)", "W1[1,1] (w4)"]  # Mazur: w1..w4 = 0.15, 0.25, 0.20, 0.30
+        ["W⁽¹⁾[1, 1] (w1)", "W⁽¹⁾[1, 2] (w3)", "W⁽¹⁾[2, 1] (w2)", "W⁽¹⁾[2, 2] (w4)"]  # Mazur: w1..w4
     assert np.allclose(net.flatten()[[0, 2, 1, 3]], [0.15, 0.20, 0.25, 0.30])
-    assert view.param_label(net, 5) == "b1[1]" and view.param_label(net, 11) == "b2[1]"
+    assert view.param_label(net, 5) == "b⁽¹⁾[2]" and view.param_label(net, 11) == "b⁽²⁾[2]"
     mask = net.weight_mask()
     assert mask.tolist() == [param_name(net, i)[0] == "W" for i in range(12)] and mask.sum() == 8
     assert view.default_pair(net, None, worked=True) == (I5, I6)
@@ -153,7 +153,7 @@ def test_worked_surface_is_the_loss_over_w5_and_w6_with_mazur_arrow():
     np.testing.assert_allclose(arrow(fig), [[0.40, 0.45], [W5_NEXT, W6_NEXT]], atol=1e-8)
     cur = trace(fig, "current weights")
     assert (cur["x"][0], cur["y"][0]) == (0.40, 0.45)
-    assert "W2[0,0] (w5)" in fig["layout"]["xaxis"]["title"]["text"]
+    assert "W⁽²⁾[1, 1] (w5)" in fig["layout"]["xaxis"]["title"]["text"]
 
 
 def test_fixed_picture_stays_while_the_ball_moves_and_follow_mode_recentres():

@@ -172,7 +172,7 @@ def test_divergence_shows_a_plain_notice_and_keeps_the_last_finite_state():
 
 
 def test_sample_picker_switches_the_per_sample_numbers():
-    """Picking sample #2 of XOR's batch shows row 2's pre-activations in the diagram and says which row."""
+    """Picking the third sample (index 2) of XOR's batch shows its pre-activations in the diagram and says which row."""
     import json
 
     from viz.equations import fmt
@@ -186,14 +186,15 @@ def test_sample_picker_switches_the_per_sample_numbers():
     assert not at.exception
     assert at.session_state[KEY].sample == 2
     note = " ".join(c.value for c in at.caption)
-    assert f"sample #2 (training row {int(rows[2])})" in note
+    assert f"sample 3 of the batch (training row {int(rows[2]) + 1})" in note
     (diagram,) = at.get("component_instance")  # ui.charts.live_plotly
     spec = json.loads(json.loads(diagram.proto.json_args)["spec"])
     (neurons,) = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "neurons"]
     text = " ".join(neurons["text"])
     z = s.record.forward.layers[0].z
     assert all(f"z = {fmt(float(v))}" in text for v in z[2])
-    assert any(f"z = {fmt(float(v))}" not in text for v in z[0])  # not sample #0's numbers
+    assert any(f"z = {fmt(float(v))}" not in text for v in z[0])  # not the first sample's numbers
     click(at, "Step")  # the choice holds across Steps
     assert at.selectbox(key="sample").value == 2
-    assert f"sample #2 (training row {int(session(at).record.batch[2])})" in " ".join(c.value for c in at.caption)
+    row = int(session(at).record.batch[2]) + 1
+    assert f"sample 3 of the batch (training row {row})" in " ".join(c.value for c in at.caption)

@@ -60,20 +60,20 @@ def replay(cfg: bp.Config, k: int) -> bp.Session:
 def test_weight_names_round_trip_and_reject_what_does_not_fit():
     net = bp.Session(PRESETS["xor"]).net  # 2-3-1
     names = wv.all_names(net)
-    assert len(names) == 2 * 3 + 3 * 1 and names[0] == "W1[1,1]" and names[-1] == "W2[3,1]"
-    assert [wv.parse_name(n, net) for n in ("W1[2,3]", "W2[3,1]")] == [(0, 1, 2), (1, 2, 0)]
-    for bad in ("W1[3,1]", "W3[1,1]", "W0[1,1]", "W1[1,4]", "b1[1]", "W1[1, 1]"):
+    assert len(names) == 2 * 3 + 3 * 1 and names[0] == "W⁽¹⁾[1, 1]" and names[-1] == "W⁽²⁾[3, 1]"
+    assert [wv.parse_name(n, net) for n in ("W⁽¹⁾[2, 3]", "W⁽²⁾[3, 1]")] == [(0, 1, 2), (1, 2, 0)]
+    for bad in ("W⁽¹⁾[3, 1]", "W⁽³⁾[1, 1]", "W⁽⁰⁾[1, 1]", "W⁽¹⁾[1, 4]", "b1[1]", "W1[1, 1]", "W1[1,1]"):
         assert wv.parse_name(bad, net) is None, bad
-    assert wv.default_names(net, np.zeros((1, 13))) == ["W1[1,1]", "W2[1,1]"]  # nothing moved yet
+    assert wv.default_names(net, np.zeros((1, 13))) == ["W⁽¹⁾[1, 1]", "W⁽²⁾[1, 1]"]  # nothing moved yet
 
 
 def test_weight_series_reads_the_flat_parameter_layout():
     s = replay(PRESETS["xor"], 3)
     its, P = s.trajectory()
-    series = wv.weight_series(s.net, P, ["W1[2,3]", "W2[1,1]"])
+    series = wv.weight_series(s.net, P, ["W⁽¹⁾[2, 3]", "W⁽²⁾[1, 1]"])
     for k in range(4):  # each checkpoint's weights, from a separate replay
         w = replay(PRESETS["xor"], int(its[k])).net.weights
-        assert series["W1[2,3]"][k] == w[0][1, 2] and series["W2[1,1]"][k] == w[1][0, 0]
+        assert series["W⁽¹⁾[2, 3]"][k] == w[0][1, 2] and series["W⁽²⁾[1, 1]"][k] == w[1][0, 0]
 
 
 # -- the page ----------------------------------------------------------------------------------------
@@ -130,14 +130,14 @@ def test_chosen_weights_follow_the_run():
     lines = chart(at, "weights_lines")["data"]
     w0, w5 = replay(cfg, 0).net.weights, replay(cfg, 5).net.weights
     most = [np.unravel_index(np.argmax(np.abs(b - a)), a.shape) for a, b in zip(w0, w5)]
-    assert [d["name"] for d in lines] == [f"W{l + 1}[{i + 1},{j + 1}]" for l, (i, j) in enumerate(most)]
-    at.multiselect(key=wv.PICK_KEY).set_value(["W1[2,3]", "W2[3,1]"]).run()
+    assert [d["name"] for d in lines] == [f"W⁽{'¹²³'[l]}⁾[{i + 1}, {j + 1}]" for l, (i, j) in enumerate(most)]
+    at.multiselect(key=wv.PICK_KEY).set_value(["W⁽¹⁾[2, 3]", "W⁽²⁾[3, 1]"]).run()
     lines = {d["name"]: d for d in chart(at, "weights_lines")["data"]}
-    assert set(lines) == {"W1[2,3]", "W2[3,1]"}
+    assert set(lines) == {"W⁽¹⁾[2, 3]", "W⁽²⁾[3, 1]"}
     for k in range(6):
         w = replay(cfg, k).net.weights
-        assert arr(lines["W1[2,3]"]["y"])[k] == w[0][1, 2] and arr(lines["W2[3,1]"]["y"])[k] == w[1][2, 0]
-    np.testing.assert_array_equal(arr(lines["W1[2,3]"]["x"]), np.arange(6))
+        assert arr(lines["W⁽¹⁾[2, 3]"]["y"])[k] == w[0][1, 2] and arr(lines["W⁽²⁾[3, 1]"]["y"])[k] == w[1][2, 0]
+    np.testing.assert_array_equal(arr(lines["W⁽¹⁾[2, 3]"]["x"]), np.arange(6))
 
 
 def test_big_network_picker_adds_a_weight_and_long_runs_say_they_are_thinned():
@@ -149,9 +149,9 @@ def test_big_network_picker_adds_a_weight_and_long_runs_say_they_are_thinned():
     at.number_input(key="weights_j").set_value(4).run()
     at.button(key="weights_add").click().run()
     lines = {d["name"]: d for d in chart(at, "weights_lines")["data"]}
-    assert "W1[3,4]" in lines
+    assert "W⁽¹⁾[3, 4]" in lines
     its, P = s.trajectory()
     assert len(its) < 121  # checkpoints are thinned for this network
-    np.testing.assert_array_equal(arr(lines["W1[3,4]"]["x"]), its)
-    assert arr(lines["W1[3,4]"]["y"])[-1] == s.net.weights[0][2, 3]
+    np.testing.assert_array_equal(arr(lines["W⁽¹⁾[3, 4]"]["x"]), its)
+    assert arr(lines["W⁽¹⁾[3, 4]"]["y"])[-1] == s.net.weights[0][2, 3]
     assert any(translate("weights.thinned", "en", m=len(its), n=121) == c.value for c in at.caption)

@@ -19,10 +19,11 @@ from backprop_core.landscape import param_index
 from backprop_core.network import Network
 from backprop_core.session import Phase, Session, StepRecord
 from viz import equations, network
+from viz import names as nm
 from viz import palette as pal
 
 from . import actions
-from .i18n import labels, t
+from .i18n import labels, name_words, t
 from .state import AppState
 
 CHART_KEY = "chain_diagram"
@@ -178,9 +179,9 @@ def pickers(app: AppState, rec: StepRecord) -> tuple[Pick, int, int]:
     _fix(W["i"], range(n_in), min(pick.i, n_in - 1))
     _fix(W["j"], range(n_out), min(pick.j, n_out - 1))
     i = c[2].selectbox(t("chain.from", name=names[layer]), range(n_in), key=W["i"], disabled=kind == "b",
-                       format_func=lambda v: f"{v + 1}", help=t("chain.from.help"))
+                       format_func=lambda v: f"{nm.neuron_number(v)}", help=t("chain.from.help"))
     j = c[3].selectbox(t("chain.to", name=names[layer + 1]), range(n_out), key=W["j"],
-                       format_func=lambda v: f"{v + 1}")
+                       format_func=lambda v: f"{nm.neuron_number(v)}")
     pick = Pick(layer, kind, i, j)
     st.session_state[PICK_KEY] = pick
     c = st.columns([1.6, 1.2, 2], gap="medium")
@@ -195,13 +196,13 @@ def _sample_picker(app: AppState, rec: StepRecord) -> int:
     b = rec.batch.size
     if b <= 1:
         st.markdown(t("chain.sample", b=1))
-        st.caption(t("chain.sample.one", row=int(rec.batch[0]) + 1))
+        st.caption(t("chain.sample.one", row=nm.training_row(int(rec.batch[0]), name_words())))
         return 0
     if not 1 <= st.session_state.get(SAMPLE_KEY, 0) <= b:
         st.session_state[SAMPLE_KEY] = min(app.sample, b - 1) + 1
     s = int(st.number_input(t("chain.sample", b=b), 1, b, key=SAMPLE_KEY, help=t("chain.sample.help"))) - 1
     app.sample = s
-    st.caption(t("chain.sample.row", row=int(rec.batch[s]) + 1))
+    st.caption(nm.training_row(int(rec.batch[s]), name_words()))
     return s
 
 
@@ -271,7 +272,8 @@ def derivation(rec: StepRecord, pick: Pick, sample: int, digits: int) -> None:
     st.markdown(f"#### {t('chain.h.rule')}")
     _latex(eq.rule)
     st.caption(t("chain.rule.note"))
-    st.markdown(f"#### {t('chain.h.sample', s=sample + 1, row=int(rec.batch[sample]) + 1)}")
+    row = nm.training_row(int(rec.batch[sample]), name_words())
+    st.markdown(f"#### {t('chain.h.sample', s=nm.sample_number(sample), row=row)}")
     st.caption(t("chain.sample.note"))
     _latex(eq.sample)
     st.markdown(f"#### {t('chain.h.batch', n=rec.batch.size)}")

@@ -45,3 +45,10 @@ def labels(defaults: Mapping[str, str], prefix: str) -> dict[str, str]:
     """A figure's label dict translated: each default key looked up as ``prefix.key``."""
     lang = current_lang()
     return {k: translate(f"{prefix}.{k}", lang) if f"{prefix}.{k}" in STRINGS else v for k, v in defaults.items()}
+
+
+def name_words() -> dict[str, str]:
+    """viz/names.py's words in this run's language."""
+    from viz.names import WORDS
+
+    return labels(WORDS, "name")

@@ -38,6 +38,7 @@ from backprop_core.landscape import (
 )
 from backprop_core.network import Network
 from backprop_core.session import Settings, batch_size_of, run_key
+from viz import names
 from viz.landscape import LANDSCAPE_LABELS, bilinear, click_coordinates, landscape_figure
 
 from . import actions
@@ -66,11 +67,12 @@ def is_worked(app: AppState) -> bool:
 
 
 def param_label(net: Network, idx: int, worked: bool = False) -> str:
-    """'W2[0,0]' (layer 1-based, row = input, col = neuron) or 'b1[1]'; Mazur's 'w5' added for the worked net."""
+    """'W⁽²⁾[1, 1]' (viz/names: all 1-based, row = input, col = neuron) or 'b⁽¹⁾[2]'; Mazur's 'w5' added
+    for the worked net."""
     kind, layer, row, col = param_name(net, idx)
     if kind == "b":
-        return f"b{layer + 1}[{col}]"
-    name = f"W{layer + 1}[{row},{col}]"
+        return names.bias(layer, col)
+    name = names.weight(layer, row, col)
     return f"{name} (w{4 * layer + 2 * col + row + 1})" if worked else name
 
 

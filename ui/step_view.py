@@ -13,7 +13,7 @@ from viz import equations, names, network
 
 from . import actions, live
 from .charts import live_plotly
-from .i18n import bound, current_lang, labels, t
+from .i18n import bound, labels, name_words, t
 from .state import AppState
 
 SPEEDS = ((1, 1.0), (1, 0.5), (5, 0.5), (20, 0.5))  # (iterations per tick, seconds per tick)
@@ -107,9 +107,10 @@ def sample_picker(app: AppState) -> None:
         return
     app.sample = min(app.sample, b - 1)
     st.session_state["sample"] = app.sample
+    words = name_words()  # now: format_func may be called after the run, when the language is not known
     st.selectbox(t("step.sample"), range(b), key="sample", help=t("step.sample.help"), width=260,
                  on_change=_pick_sample, args=(app,),
-                 format_func=lambda i: T("step.sample.fmt", name=names.sample(i, current_lang())))
+                 format_func=lambda i: T("step.sample.fmt", name=names.sample(i, words)))
 
 
 def sample(app: AppState) -> int:
@@ -187,7 +188,7 @@ def explanation(app: AppState, sample: int, focus) -> None:
                 st.dataframe(table, hide_index=True, width="stretch", column_config=fmt)
         if rec.batch.size > 1:
             st.caption(t("step.batch_note", b=rec.batch.size,
-                         name=names.sample_row(sample, int(rec.batch[sample]), current_lang())))
+                         name=names.sample_row(sample, int(rec.batch[sample]), name_words())))
 
 
 def _latex_lines(rec, ph, unit: int, sample: int) -> list[str]:
@@ -226,7 +227,7 @@ def quiz_box(app: AppState, sample: int) -> None:
             n_in = s.record.update.delta_weights[q.layer].shape[0]
             st.markdown(f"**{t('quiz.update', w=names.weight(q.layer, q.i, q.unit))}**  ({n_in}×…)")
         else:
-            lg = current_lang()
+            lg = name_words()
             who = names.neuron(q.layer or 0, q.unit, lg)
             st.markdown(f"**{t('quiz.' + q.kind, unit=who, name=names.sample(q.sample, lg))}**")
         if live.student_form(app, q):  # a following student: the answer goes to the room

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -12,6 +11,7 @@ import streamlit as st
 from backprop_core.landscape import param_index
 from backprop_core.network import Network
 from backprop_core.session import Session
+from viz import names as nm
 from viz import weights as vw
 
 from .i18n import current_lang, labels, t
@@ -22,21 +22,20 @@ MAX_LINES = 7
 CACHE_KEY = "weights_cache"
 PICK_KEY = "weights_pick"  # the multiselect (Streamlit drops it when another page is shown)
 CHOSEN_KEY = "weights_chosen"  # the same choice, kept across pages
-NAME = re.compile(r"W(\d+)\[(\d+),(\d+)\]")
 
 
 # -- names of weights (pure) -----------------------------------------------------------------------
 def weight_name(layer: int, i: int, j: int) -> str:
-    """'W{l}[i,j]' with 1-based layer, input i and neuron j (0-based arguments)."""
-    return f"W{layer + 1}[{i + 1},{j + 1}]"
+    """'W⁽ˡ⁾[i, j]' (viz/names) with 1-based layer, input i and neuron j (0-based arguments)."""
+    return nm.weight(layer, i, j)
 
 
 def parse_name(name: str, net: Network) -> tuple[int, int, int] | None:
     """(layer, i, j), 0-based, of a name weight_name made, or None if it does not fit this network."""
-    m = NAME.fullmatch(name)
-    if m is None:
+    where = nm.parse_weight(name)
+    if where is None:
         return None
-    layer, i, j = (int(g) - 1 for g in m.groups())
+    layer, i, j = where
     if not 0 <= layer < net.n_layers:
         return None
     n_in, n_out = net.weights[layer].shape
@@ -122,7 +121,7 @@ def _big_picker(net: Network) -> None:
     if st.session_state.get("weights_layer") not in range(net.n_layers):
         st.session_state["weights_layer"] = 0
     layer = c[0].selectbox(t("weights.layer"), range(net.n_layers), key="weights_layer",
-                           format_func=lambda l: f"W{l + 1} ({net.weights[l].shape[0]}×{net.weights[l].shape[1]})")
+                           format_func=lambda l: f"W{nm.sup(l + 1)} ({'×'.join(map(str, net.weights[l].shape))})")
     n_in, n_out = net.weights[layer].shape
     for key, hi in (("weights_i", n_in), ("weights_j", n_out)):  # keep within the layer's shape
         st.session_state[key] = int(min(max(1, st.session_state.get(key, 1)), hi))

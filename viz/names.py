@@ -3,29 +3,34 @@
 Indices passed in are the code's 0-based ones; the text shown is 1-based. Layer l is the layer whose
 weights are W⁽ˡ⁾ (the first weight layer is l = 1, as in the equations' superscripts). Machine formats
 (run file, URL parameters, exported scripts) keep their own conventions and do not use this module.
-Pure: returns strings only; the words come from a (en, zh) template given by the caller's language.
+Pure: returns strings only. The words are templates with English defaults (WORDS); the app passes the
+translated ones (ui/strings/names.py, keys "name.<key>") as ``words``, like the figures' label dicts.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_UNSUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_WEIGHT = re.compile(r"W⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾\[(\d+), (\d+)\]")
 
 WORDS = {
-    "sample": ("sample {k} of the batch", "批次中第 {k} 个样本"),
-    "sample_row": ("sample {k} of the batch (training row {r})", "批次中第 {k} 个样本（训练集第 {r} 行）"),
-    "row": ("training row {r}", "训练集第 {r} 行"),
-    "neuron": ("neuron {j} of layer {l}", "第 {l} 层神经元 {j}"),
+    "sample": "sample {k} of the batch",
+    "sample_row": "sample {k} of the batch (training row {r})",
+    "row": "training row {r}",
+    "neuron": "neuron {j} of layer {l}",
 }
 
 
-def _w(key: str, lang: str) -> str:
-    en, zh = WORDS[key]
-    return zh if lang == "zh" else en
+def _w(key: str, words: Mapping[str, str] | None) -> str:
+    return (words or WORDS).get(key, WORDS[key])
 
 
-def sample(k0: int, lang: str = "en") -> str:
+def sample(k0: int, words: Mapping[str, str] | None = None) -> str:
     """'sample 1 of the batch' for the batch's first sample (k0 = 0)."""
-    return _w("sample", lang).format(k=int(k0) + 1)
+    return _w("sample", words).format(k=int(k0) + 1)
 
 
 def sample_number(k0: int) -> int:
@@ -33,19 +38,19 @@ def sample_number(k0: int) -> int:
     return int(k0) + 1
 
 
-def training_row(r0: int, lang: str = "en") -> str:
+def training_row(r0: int, words: Mapping[str, str] | None = None) -> str:
     """'training row 3747' for 0-based data row 3746."""
-    return _w("row", lang).format(r=int(r0) + 1)
+    return _w("row", words).format(r=int(r0) + 1)
 
 
-def sample_row(k0: int, r0: int, lang: str = "en") -> str:
+def sample_row(k0: int, r0: int, words: Mapping[str, str] | None = None) -> str:
     """'sample 1 of the batch (training row 3747)'."""
-    return _w("sample_row", lang).format(k=int(k0) + 1, r=int(r0) + 1)
+    return _w("sample_row", words).format(k=int(k0) + 1, r=int(r0) + 1)
 
 
-def neuron(layer0: int, j0: int, lang: str = "en") -> str:
+def neuron(layer0: int, j0: int, words: Mapping[str, str] | None = None) -> str:
     """'neuron 1 of layer 2' for the code's layer index 1 (weights W⁽²⁾) and unit 0."""
-    return _w("neuron", lang).format(j=int(j0) + 1, l=int(layer0) + 1)
+    return _w("neuron", words).format(j=int(j0) + 1, l=int(layer0) + 1)
 
 
 def neuron_number(j0: int) -> int:
@@ -66,3 +71,11 @@ def bias(layer0: int, j0: int) -> str:
 def sup(n: int) -> str:
     """'⁽¹²⁾' for 12: the layer superscript in plain text."""
     return "⁽" + str(int(n)).translate(_SUP) + "⁾"
+
+
+def parse_weight(text: str) -> tuple[int, int, int] | None:
+    """(layer, i, j), 0-based, of a name weight() made, or None if it is not one."""
+    m = _WEIGHT.fullmatch(text)
+    if m is None:
+        return None
+    return int(m.group(1).translate(_UNSUP)) - 1, int(m.group(2)) - 1, int(m.group(3)) - 1

@@ -37,8 +37,7 @@ STRINGS = {
     "chain.sample": ("Sample s (of {b})", "样本 s（共 {b} 个）"),
     "chain.sample.help": ("The per-sample factors below are for this row of the batch; the gradient itself is "
                           "the sum over all rows.", "下方逐样本的因子对应批次中的这一行；梯度本身是所有行的求和。"),
-    "chain.sample.row": ("training row {row}", "训练集第 {row} 行"),
-    "chain.sample.one": ("The batch is one sample (training row {row}).", "批次只有一个样本（训练集第 {row} 行）。"),
+    "chain.sample.one": ("The batch is one sample ({row}).", "批次只有一个样本（{row}）。"),
     "chain.fig.title": ("Gradients ∂L/∂w (layer {layer} highlighted)", "梯度 ∂L/∂w（高亮第 {layer} 层）"),
     "chain.fig.click": ("Click an edge to pick its weight, a neuron to pick its bias.",
                         "点击连线选择对应权重，点击神经元选择其偏置。"),
@@ -49,7 +48,7 @@ STRINGS = {
     "chain.rule.note": ("L is the mean loss over the batch, so the gradient is a sum over the samples s of the "
                         "batch; each factor is evaluated at that sample.",
                         "L 是批次上的平均损失，因此梯度是对批次中各样本 s 的求和；每个因子都在该样本处取值。"),
-    "chain.h.sample": ("1 · One sample: s = {s} (training row {row})", "1 · 单个样本：s = {s}（训练集第 {row} 行）"),
+    "chain.h.sample": ("1 · One sample: s = {s} ({row})", "1 · 单个样本：s = {s}（{row}）"),
     "chain.sample.note": ("Per-sample numbers: they belong to this row only. ∂L/∂a already carries the 1/n of "
                           "the batch mean.", "逐样本数值：只属于这一行。∂L/∂a 已包含批次平均中的 1/n。"),
     "chain.h.batch": ("2 · The whole batch: the sum over all samples (n = {n})", "2 · 整个批次：对全部样本求和（n = {n}）"),
