@@ -141,8 +141,9 @@ def focus_picker(app: AppState) -> None:
     if app.focus not in opts:
         app.focus = None
     st.session_state["focus"] = app.focus or ALL
+    words = name_words()  # now, not in format_func (it may run after the script, language unknown)
     st.selectbox(t("step.focus"), opts, key="focus", width=260, on_change=_pick_focus, args=(app,),
-                 format_func=lambda o: T("step.focus.none") if o == ALL else f"L{o[0]} · #{o[1]}")
+                 format_func=lambda o: T("step.focus.none") if o == ALL else names.neuron(o[0] - 1, o[1], words))
 
 
 def focus(app: AppState) -> tuple[int, int] | None:
