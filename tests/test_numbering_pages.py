@@ -84,7 +84,7 @@ def no_zero_based(at: AppTest, where: str) -> list[str]:
     return text
 
 
-@pytest.mark.parametrize("preset", ["xor", "worked", "digits_fast"])
+@pytest.mark.parametrize("preset", ["xor", "worked", "digits", "digits_fast"])
 def test_no_page_shows_a_zero_based_name(preset):
     at = open_app(preset)
     click(at, "Step")
