@@ -36,10 +36,10 @@ MAX_TERMS = 4  # sums with more terms show the first MAX_TERMS - 1 and "\cdots"
 
 EQUATION_LABELS: dict[str, str] = {
     "more_terms": "{n} more terms",
-    "sample": "sample {s}",
+    "sample": "sample {s} of the batch",
     "batch_mean": "batch mean",
     "batch_sum": "batch sum",
-    "per_sample": "\u2202L/\u2202a, \u2202L/\u2202z: sample {s}",
+    "per_sample": "\u2202L/\u2202a, \u2202L/\u2202z: sample {s} of the batch",
     "summed": "\u2202L/\u2202W, \u2202L/\u2202b: summed over the batch (n = {n}); each \u2202L/\u2202z already "
               "carries the 1/n of the mean",
     "fused": "{act} + {loss}: the f\u2032(z) cancels, so \u2202L/\u2202z = (a \u2212 y)/n directly",

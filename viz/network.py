@@ -45,7 +45,7 @@ NETWORK_LABELS: dict[str, str] = {
     "phase_loss": "Loss",
     "phase_backward": "Backward pass: layer {layer}",
     "phase_update": "Update",
-    "sample": "sample {s}",
+    "sample": "sample {s} of the batch",
     "batch_mean": "batch mean (gradients: batch sum)",
     "showing": "showing the {shown} strongest of {total} weights (between the units drawn)",
     "more_units": "\u2026 {n} more",
