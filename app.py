@@ -13,7 +13,9 @@ from ui.i18n import current_lang, t  # noqa: E402
 from ui.sidebar import follower_sidebar, sidebar  # noqa: E402
 
 ICON = Path(__file__).parent / "ui" / "icon.png"
-st.set_page_config(page_title="Backprop Lab", page_icon=str(ICON), layout="wide", initial_sidebar_state="expanded")
+# A projector link opens with the sidebar folded: the diagram gets the whole width of the room's screen.
+_SIDEBAR = "collapsed" if st.query_params.get("projector") == "1" else "expanded"
+st.set_page_config(page_title="Backprop Lab", page_icon=str(ICON), layout="wide", initial_sidebar_state=_SIDEBAR)
 
 PAGES = (
     ("pages/step.py", "nav.step", ":material/footprint:", "step-through"),

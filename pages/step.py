@@ -6,7 +6,8 @@ from ui import live, shell, state, step_view
 from ui.i18n import current_lang, t
 
 app = state.get()
-st.title(t("step.title"))
+if not app.projector:  # projector mode: the room's screen height goes to the diagram
+    st.title(t("step.title"))
 live.teacher_panel(app)
 if st.session_state.get("w_dataset") == "csv" and app.csv is None:
     st.info(t("status.waiting_csv"))
@@ -16,6 +17,7 @@ with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
     step_view.sample_picker(app)
     step_view.speed_picker()
     st.toggle(t("step.quiz"), key="quiz_on", help=t("step.quiz.help"))
+    step_view.projector_toggle(app)
 interval = step_view.play_interval(app)
 
 

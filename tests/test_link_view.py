@@ -55,13 +55,30 @@ def test_sample_and_focus_travel_in_the_link():
     assert "focus" not in _q(at) and at.session_state[KEY].focus is None
 
 
+def test_projector_mode_travels_in_the_link_and_sizes_the_diagram():
+    import json
+
+    at = fresh({"projector": "1"})
+    app = at.session_state[KEY]
+    assert app.projector and at.toggle(key="projector_on").value is True
+    assert not at.title  # the room's screen height goes to the diagram
+    (diagram,) = at.get("component_instance")
+    spec = json.loads(json.loads(diagram.proto.json_args)["spec"])
+    assert spec["layout"]["meta"]["min_width"] >= 1100
+    assert all(sh["label"]["font"]["size"] >= 24 for sh in spec["layout"]["shapes"] if sh["name"].startswith("card"))
+    click(at, "Next phase")
+    assert _q(at) == {"phase": "1", "projector": "1"}
+    at.toggle(key="projector_on").set_value(False).run()
+    assert not at.session_state[KEY].projector and "projector" not in _q(at) and at.title
+
+
 @pytest.mark.parametrize("key,value", [("phase", "9"), ("phase", "0"), ("phase", "-1"), ("phase", "abc"),
                                        ("phase", "6"), ("sample", "0"), ("sample", "x" * 80),
                                        ("focus", "9-9"), ("focus", "1-0"), ("focus", "1-2-3"), ("focus", "0-1"),
-                                       ("focus", "<b>1</b>")])
+                                       ("focus", "<b>1</b>"), ("projector", "yes")])
 def test_bad_view_values_give_a_notice_and_the_default(key, value):
     at = fresh({"step": "2", key: value})
     app = at.session_state[KEY]
     assert any(key in tx.value for tx in at.text), [tx.value for tx in at.text]
     assert app.session.iteration == 2 and not app.session.mid_iteration
-    assert app.sample == 0 and app.focus is None
+    assert app.sample == 0 and app.focus is None and not app.projector

@@ -81,10 +81,15 @@ def test_nothing_stepped_shows_weights_only():
     assert sorted(edge_ids(fig)) == [(l, i, j) for l in range(2) for i in range(2) for j in range(2)]
     hovers = edge_hovers(fig)
     assert "w = 0.15" in hovers[(0, 0, 0)] and "w = 0.55" in hovers[(1, 1, 1)]
-    assert all(t == "" for t in neuron_text(fig).values())  # no numbers computed yet
+    text = neuron_text(fig)  # no numbers computed yet: the inputs are blank, the others show their bias
+    assert text[(0, 0)] == text[(0, 1)] == ""
+    assert text[(1, 0)] == "b = 0.35" and text[(2, 1)] == "b = 0.6"  # Mazur's b1, b2
     assert "z =" not in all_text(fig) and "\u2202L" not in all_text(fig)
     assert fig.layout.title.text == NETWORK_LABELS["phase_none"]
-    assert not fig.layout.shapes  # no phase, no band
+    assert not [sh for sh in fig.layout.shapes if sh.name == "phase_band"]  # no phase, no band
+    assert "weights w" in fig.layout.title.subtitle.text  # the edges' numbers are weights
+    assert sorted(role(fig, "edge_values")[0].text) == sorted(["0.15", "0.2", "0.25", "0.3", "0.4", "0.45",
+                                                               "0.5", "0.55"])
 
 
 def test_first_forward_phase_reveals_only_layer_one():
@@ -92,27 +97,30 @@ def test_first_forward_phase_reveals_only_layer_one():
     fig = fig_at(s)
     text = neuron_text(fig)
     assert text[(0, 0)] == "x = 0.05" and text[(0, 1)] == "x = 0.1"
-    assert text[(1, 0)] == "z = 0.3775<br>a = 0.5933"
-    assert text[(2, 0)] == "" and text[(2, 1)] == ""
+    assert text[(1, 0)] == "b = 0.35<br>z = 0.3775<br>a = 0.5933"  # b beside z
+    assert text[(2, 0)] == "b = 0.6" and text[(2, 1)] == "b = 0.6"
     hover = neuron_hover(fig)
     assert "z =" not in hover[(2, 0)] and "a =" not in hover[(2, 0)]
     everything = all_text(fig)
     for hidden_number in ("1.106", "0.7514", "0.2984", "\u2202L"):  # z_o1, a_o1, loss, any gradient
         assert hidden_number not in everything
     # highlighted: the band covers the first weight layer and hidden column, not the outputs
-    (band,) = fig.layout.shapes
-    assert band.name == "phase_band" and band.x0 < 1 < band.x1 < 2
+    (band,) = [sh for sh in fig.layout.shapes if sh.name == "phase_band"]
+    assert band.x0 < 1 < band.x1 < 2
     line = neurons(fig).marker.line
     assert tuple(line.colorscale[0][1:]) == (pal.NEUTRAL,) and tuple(line.colorscale[-1][1:]) == (pal.HIGHLIGHT,)
     outline = dict(zip(map(tuple, neurons(fig).customdata.tolist()), line.color))
     assert outline[(1, 0)] == outline[(1, 1)] == 1  # highlighted
     assert outline[(0, 0)] == outline[(2, 0)] == 0
+    cards = {sh.name: sh for sh in fig.layout.shapes if sh.name.startswith("card")}
+    assert cards["card 1 0"].line.color == pal.HIGHLIGHT and cards["card 2 0"].line.color == pal.NEUTRAL
+    assert cards["card 1 0"].label.text == text[(1, 0)]  # the card draws the neuron's lines
 
 
 def test_loss_phase_shows_targets_and_loss_but_no_gradients():
     s = walked(PRESETS["worked"], 3)
     fig = fig_at(s)
-    assert neuron_text(fig)[(2, 0)] == "z = 1.106<br>a = 0.7514<br>y = 0.01"
+    assert neuron_text(fig)[(2, 0)] == "b = 0.6<br>z = 1.106<br>a = 0.7514<br>y = 0.01"
     assert "L = 0.2984" in fig.layout.title.text
     assert "\u2202L" not in all_text(fig)
 
@@ -126,8 +134,13 @@ def test_backward_output_phase_shows_its_gradients_only():
     assert repr(0.08216704056423078)[:8] in hovers[(1, 0, 0)]  # Mazur's dE/dw5 = 0.082167041
     assert "\u2202L/\u2202w" not in hovers[(0, 0, 0)]
     text = neuron_text(fig)
-    assert text[(2, 0)].endswith("\u2202L/\u2202z = 0.1385") and "\u2202L" not in text[(1, 0)]
-    (band,) = fig.layout.shapes
+    # dL/da beside dL/dz: Mazur's dE/dout_o1 = 0.74136507, dE/dnet_o1 = 0.138498562
+    assert text[(2, 0)].endswith("\u2202L/\u2202a = 0.7414<br>\u2202L/\u2202z = 0.1385")
+    assert "\u2202L" not in text[(1, 0)]
+    assert "\u2202L/\u2202w" in fig.layout.title.subtitle.text
+    labels = role(fig, "edge_values")[0].text  # the output layer's edges show dL/dw, the first layer's w
+    assert "0.08217" in labels and "0.15" in labels
+    (band,) = [sh for sh in fig.layout.shapes if sh.name == "phase_band"]
     assert band.x0 < 2 < band.x1 and band.x0 > 1
 
 
@@ -138,8 +151,9 @@ def test_update_phase_shows_old_to_new():
     new = float(s.record.update.new_weights[1][0, 0])
     assert f"old 0.4 \u2192 new {new!r}" in hover and fmt(new) == "0.3589"
     assert f"\u0394w = {new - 0.4!r}" in hover
-    labels = role(fig_at(s), "edge_values")[0].text
-    assert "0.4 \u2192 0.3589" in labels
+    fig = fig_at(s)
+    assert "0.3589" in role(fig, "edge_values")[0].text and "new weights" in fig.layout.title.subtitle.text
+    assert neuron_text(fig)[(2, 0)].endswith("b = 0.6")  # the update phase's newest number: b (not trained here)
 
 
 def test_step_back_hides_again():
@@ -209,7 +223,7 @@ def test_non_finite_values_are_not_drawn():
     assert "2 non-finite" in fig.layout.title.subtitle.text
     text = all_text(fig).lower()
     assert "nan" not in text and "inf" not in text
-    assert neuron_text(fig)[(1, 0)] == "z = \u2014<br>a = \u2014"
+    assert neuron_text(fig)[(1, 0)] == "b = 0<br>z = \u2014<br>a = \u2014"
 
 
 # -- wide networks ----------------------------------------------------------------------------------
@@ -279,7 +293,10 @@ def test_layout_basics():
     assert fig.layout.uirevision and fig.layout.height == 480
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     assert all(a.font.size is None or a.font.size >= 16 for a in fig.layout.annotations)
-    assert neurons(fig).textfont.size >= 16
+    assert all(sh.label.font.size >= 16 for sh in fig.layout.shapes if sh.name.startswith("card"))
+    big = network_figure(Session(PRESETS["worked"]).net, None, projector=True)
+    assert big.layout.height > 480 and all(a.font.size >= 24 for a in big.layout.annotations)
+    assert all(sh.label.font.size >= 24 for sh in big.layout.shapes if sh.name.startswith("card"))
 
 
 def test_batch_mean_view_and_stale_record():

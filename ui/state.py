@@ -39,6 +39,7 @@ class AppState:
     action_hooks: list = field(default_factory=list)
     focus: tuple[int, int] | None = None  # the diagram's focused neuron (layer, unit), None: all
     live: object | None = None  # ui.live.Live while this browser teaches or follows a class
+    projector: bool = False  # sized for a room: large numbers, the diagram across the page (in the link)
 
     @property
     def config(self) -> bp.Config:
@@ -99,6 +100,11 @@ def from_url(params: dict) -> tuple[AppState, str]:
     app = AppState(session=session, notices=notices)
     sample = _view_int(params, "sample", 1, 1024, notices)
     app.sample = sample - 1 if sample else 0
+    if "projector" in params:
+        text = _last(params["projector"])
+        app.projector = text == "1"
+        if text not in ("0", "1"):
+            notices.append(Notice("projector", text[:40], "1 (on) or 0 (off)"))
     focus = params.get("focus")
     if focus is not None:
         app.focus = parse_focus(focus, session.net.sizes)
@@ -154,6 +160,8 @@ def url_params(app: AppState, lang: str) -> dict[str, str]:
         params["sample"] = str(app.sample + 1)
     if app.focus is not None:
         params["focus"] = f"{app.focus[0]}-{app.focus[1] + 1}"
+    if app.projector:
+        params["projector"] = "1"
     if lang != "en":
         params["lang"] = lang
     live = app.live

@@ -89,6 +89,17 @@ def phase_title(s: Session, p: int) -> str:
     return f"{name} ({t('step.phase.of', i=p, n=len(s.phases))})"
 
 
+def _set_projector(app: AppState) -> None:
+    app.projector = bool(st.session_state["projector_on"])
+
+
+def projector_toggle(app: AppState) -> None:
+    """Projector mode (``app.projector``, also in the link): the diagram and equations sized for a room."""
+    st.session_state["projector_on"] = app.projector
+    st.toggle(t("step.projector"), key="projector_on", help=t("step.projector.help"), on_change=_set_projector,
+              args=(app,))
+
+
 def _max_batch(app: AppState) -> int:
     s = app.session
     return min(batch_size_of(s.settings, s.dataset.n_train), 256)
@@ -159,11 +170,12 @@ def diagram(app: AppState, sample: int, focus) -> None:
 
     def build() -> dict:
         net = s.net_before(rec) if rec is not None else s.net
-        return network.network_spec(net, network.view_for(rec, phase, sample), labels=lab, focus=focus)
+        return network.network_spec(net, network.view_for(rec, phase, sample), labels=lab, focus=focus,
+                                    projector=app.projector)
 
     # the figure is a function of these alone: a class following one teacher shares it (ui/charts.py)
     refs = (rec,) if rec is not None else (s.net,)
-    values = (p, sample, focus, tuple(sorted(lab.items())))
+    values = (p, sample, focus, app.projector, tuple(sorted(lab.items())))
     live_plotly(build, key="diagram", config={"displayModeBar": False}, shared=(refs, values))
 
 
@@ -177,7 +189,8 @@ def explanation(app: AppState, sample: int, focus) -> None:
     st.caption(t(f"step.explain.{ph.kind}"))
     lines = _latex_lines(rec, ph, unit, sample)
     if lines:  # one typeset block, not one per line: each element is one more thing the browser redraws
-        st.latex(r"\begin{gathered}" + r" \\[10pt] ".join(lines) + r"\end{gathered}")
+        size = r"\Large " if app.projector else ""  # KaTeX's \Large: 1.44x, readable from the back row
+        st.latex(size + r"\begin{gathered}" + r" \\[10pt] ".join(lines) + r"\end{gathered}")
     left, _ = st.columns([3, 1])
     with left:
         if ph.kind in ("forward", "backward"):

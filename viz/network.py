@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from backprop_core.traces import frozen
 
 from . import palette as pal
+from . import placement
 from .common import merge_labels
 from .equations import DASH, fmt
 from .reveal import clamp_sample, reveal_of
@@ -51,6 +52,10 @@ NETWORK_LABELS: dict[str, str] = {
     "more_units": "\u2026 {n} more",
     "focus": "all {n} connections of {name} unit {unit}",
     "nonfinite": "{n} non-finite values not drawn",
+    "edges_w": "numbers on edges: weights w",
+    "edges_grad": "numbers on edges: \u2202L/\u2202w",
+    "edges_new": "numbers on edges: new weights (hover: old and \u0394)",
+    "on_hover": "{n} edge numbers on hover only",
     "weight": "w",
     "grad": "\u2202L/\u2202w",
     "old": "old",
@@ -72,6 +77,28 @@ N_BUCKETS = 5  # edge width classes per sign
 WIDTH_MIN, WIDTH_MAX = 1.0, 8.0
 TEXT_DIGITS = 4
 EDGE_LABEL_MAX = 12  # small networks also print each weight on its edge
+LINE_HEIGHT = 1.3  # a card's line height, in font sizes
+LABEL_HEIGHT = 1.35  # an edge label's box height, in font sizes
+CARD_PAD_X, CARD_PAD_Y, CARD_GAP = 8.0, 4.0, 6.0  # px: inside a card, and between neighbouring cards
+
+
+@dataclass(frozen=True)
+class Style:
+    """Font sizes (px), the figure's height, its top margin (plus ``sub`` with a subtitle) and the narrowest
+    width its labels are laid out for."""
+
+    small: int
+    base: int
+    title: int
+    height: int
+    min_width: int
+    top: int
+    sub: int
+
+
+DEFAULT = Style(pal.FONT["small"], pal.FONT["base"], pal.FONT["title"], 520, 700, 70, 30)
+PROJECTOR = Style(24, 26, 30, 660, 1100, 90, 40)  # a room: numbers >= 24 px at 1600x900
+
 EDGE_T = 0.62  # hover markers and edge labels sit this far along each edge (0.5 would put crossing
 # edges' markers on top of each other; past the middle, clear of the text right of the source)
 
@@ -297,23 +324,40 @@ def _along(e: _Edges, ys: list[Array]) -> tuple[Array, Array]:
     return e.layer + EDGE_T, y0 + EDGE_T * (y1 - y0)
 
 
-def _edge_labels(view: DiagramView, e: _Edges, ys: list[Array], lab: Mapping[str, str]) -> list[dict]:
-    """For small networks: each weight printed on its edge (dL/dw instead once the backward pass has
-    reached its layer; old -> new in the update phase)."""
+def _edge_value(view: DiagramView, li: int, i: int, j: int, w: float) -> float:
+    """The number an edge's label shows: its weight, dL/dw once the backward pass has reached its layer,
+    the new weight in the update phase (the legend in the subtitle says which)."""
+    if view.old_weights is not None:
+        return float(w)
+    g = view.dW[li] if view.dW else None
+    return float(g[i, j]) if g is not None else float(w)
+
+
+def _edge_kind(view: DiagramView, e: _Edges) -> str:
+    if view.old_weights is not None:
+        return "edges_new"
+    return "edges_grad" if view.dW and any(view.dW[li] is not None for li in set(e.layer.tolist())) else "edges_w"
+
+
+def _edge_labels(view: DiagramView, e: _Edges, ys: list[Array], frame: placement.Frame, obstacles: list,
+                 spans: list[tuple[float, float]], st: Style) -> tuple[list[dict], int]:
+    """For small networks each edge's number beside it, where it overlaps no card, label or line
+    (viz/placement.py); (the trace, how many edges found no free place: their number is on hover)."""
     if e.w.size == 0 or e.w.size > EDGE_LABEL_MAX:
-        return []
-    texts = []
-    for li, i, j, w in zip(e.layer, e.i, e.j, e.w):
-        if view.old_weights is not None:
-            texts.append(f"{fmt(view.old_weights[li][i, j], TEXT_DIGITS)} \u2192 {fmt(w, TEXT_DIGITS)}")
-            continue
-        g = view.dW[li] if view.dW else None
-        texts.append(f"{lab['grad']} = {fmt(g[i, j], TEXT_DIGITS)}" if g is not None else fmt(w, TEXT_DIGITS))
-    xm, ym = _along(e, ys)
-    return [dict(type="scatter", mode="text", x=xm, y=ym, text=texts, textposition="top center",
-                 hoverinfo="skip", showlegend=False,
-                 textfont=dict(size=pal.FONT["small"], color=[pal.sign_color(w) for w in e.w], shadow=pal.HALO),
-                 meta={"role": "edge_values"})]
+        return [], 0
+    vals = [_edge_value(view, int(li), int(i), int(j), w) for li, i, j, w in zip(e.layer, e.i, e.j, e.w)]
+    texts = [fmt(v, TEXT_DIGITS) for v in vals]
+    segs = [(frame.px(float(li), float(ys[li][i])), frame.px(float(li) + 1, float(ys[li + 1][j])))
+            for li, i, j in zip(e.layer, e.i, e.j)]
+    sizes = [(placement.text_px(t, st.small) + 4, st.small * LABEL_HEIGHT) for t in texts]
+    boxes = placement.place_on_segments(segs, sizes, obstacles, (0, 0, frame.width, frame.height), spans)
+    keep = [k for k, b in enumerate(boxes) if b is not None]
+    pts = [frame.data(boxes[k].cx, boxes[k].cy) for k in keep]
+    trace = dict(type="scatter", mode="text", x=[p[0] for p in pts], y=[p[1] for p in pts],
+                 text=[texts[k] for k in keep], textposition="middle center", hoverinfo="skip", showlegend=False,
+                 textfont=dict(size=st.small, color=[pal.sign_color(vals[k]) for k in keep], shadow=pal.HALO),
+                 meta={"role": "edge_values"})
+    return [trace], len(boxes) - len(keep)
 
 
 def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], names: list[str], lab: Mapping[str, str]) -> list[dict]:
@@ -349,54 +393,131 @@ def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], names: list[str],
 
 
 def _neuron_lines(view: DiagramView, k: int, j: int, lab: Mapping[str, str], last: bool,
-                  digits: int, full: bool) -> list[str]:
-    """Lines of numbers for neuron (k, j): short (for the label) or full precision (for the hover)."""
+                  digits: int, full: bool, B: Sequence[Array] | None = None) -> list[str]:
+    """Lines of numbers for neuron (k, j), oldest first: short (for its card) or full precision (for the
+    hover). With ``B``, the bias is a line too: first in the forward pass (b beside z), last in the update
+    (where it is the newest number); dL/da sits beside dL/dz."""
     f = _full if full else (lambda v: fmt(v, digits))
     batch = view.sample is None
     if k == 0:
         return [f"{lab['x']} = {f(view.x[j])}"] if view.x is not None else []
-    rows = []
+    bias = [f"{lab['bias']} = {f(B[k - 1][j])}"] if B is not None else []
+    rows = [] if view.kind == "update" else list(bias)
     z, a = _col_vec(view, k, "z"), _col_vec(view, k, "a")
     if z is not None:
         rows += [f"{lab['z']} = {f(z[j])}", f"{lab['a']} = {f(a[j])}"]
     if last and view.y is not None:
         rows.append(f"{lab['y']} = {f(view.y[j])}")
     dz, da = _col_vec(view, k, "dZ"), _col_vec(view, k, "dA")
-    if full and da is not None:
+    if da is not None:
         rows.append(f"{lab['dL_da_sum' if batch else 'dL_da']} = {f(da[j])}")
     if dz is not None:
         rows.append(f"{lab['dL_dz_sum' if batch else 'dL_dz']} = {f(dz[j])}")
-    return rows
+    return rows + (bias if view.kind == "update" else [])
 
 
-def _neurons(view: DiagramView, shown: list[Array], ys: list[Array], sizes: list[float], B: Sequence[Array],
-             names: list[str], active: int | None, focus: tuple[int, int] | None, px_per_unit: float,
-             lab: Mapping[str, str]) -> dict:
-    """Neuron markers (hover: full precision; customdata (k, j)) with their numbers as text beside them.
+@dataclass(frozen=True)
+class _Cards:
+    """Per column: the lines each unit's card shows (None: drawn as plain circles, numbers on hover), the
+    cards' common half-sizes in px, and the quantity a one-line column shows (named in its header)."""
+
+    rows: list[dict[int, list[str]] | None]
+    hw: list[float]
+    hh: list[float]
+    what: list[str | None]
+
+
+def _cards(view: DiagramView, shown: list[Array], ys: list[Array], B: Sequence[Array], px_per_unit: float,
+           plot_w: float, st: Style, lab: Mapping[str, str]) -> _Cards:
+    """Cards for every column with room for at least one line between neighbours (the newest lines
+    when not all fit; a one-line card shows the number alone, its name in the column header). A column
+    too dense for cards, or whose cards would not fit between its neighbours', is drawn as circles."""
+    n_cols = len(shown)
+    line = st.small * LINE_HEIGHT
+    rows_out, hws, hhs, what = [], [], [], []
+    for k, units in enumerate(shown):
+        spacing = px_per_unit * (abs(ys[k][units[0]] - ys[k][units[1]]) if units.size > 1 else 6.0)
+        room = int((spacing - CARD_GAP - 2 * CARD_PAD_Y) // line)
+        col = {int(j): _neuron_lines(view, k, int(j), lab, k == n_cols - 1, TEXT_DIGITS, False, B)[-room:]
+               for j in units} if room >= 1 else {}
+        name = None
+        if room == 1 and units.size > 1:
+            names_ = {r[0].split(" = ")[0] for r in col.values() if r}
+            if len(names_) == 1:
+                name = names_.pop()
+                col = {j: [r.split(" = ", 1)[1] for r in rows] for j, rows in col.items()}
+        w = max((placement.text_px(r, st.small) for rows in col.values() for r in rows), default=0.0)
+        n = max((len(rows) for rows in col.values()), default=0)
+        ok = room >= 1
+        rows_out.append(col if ok else None)
+        hws.append(max(w / 2 + CARD_PAD_X, st.small) if ok else 0.0)
+        hhs.append(max(n, 1) * line / 2 + CARD_PAD_Y if ok else 0.0)
+        what.append(name if ok else None)
+    # neighbours' cards must leave room for the edges between them: drop the wider column's cards first
+    ppx = plot_w / (n_cols - 1 + 0.9)
+    while True:
+        bad = [k for k in range(n_cols - 1) if hws[k] + hws[k + 1] + 2 * CARD_GAP + 24 > ppx
+               and (rows_out[k] is not None or rows_out[k + 1] is not None)]
+        if not bad:
+            break
+        k = bad[0] if hws[bad[0]] >= hws[bad[0] + 1] else bad[0] + 1
+        rows_out[k], hws[k], hhs[k], what[k] = None, 0.0, 0.0, None
+    return _Cards(rows_out, hws, hhs, what)
+
+
+def _card_shapes(cards: _Cards, ys: list[Array], hot: set[tuple[int, int]], focus: tuple[int, int] | None,
+                 st: Style) -> list[dict]:
+    """Each card as a px-sized rectangle anchored at its neuron, drawn above the edges, its lines inside."""
+    out = []
+    for k, col in enumerate(cards.rows):
+        if col is None:
+            continue
+        for j, rows in col.items():
+            is_hot = (k, j) in hot
+            out.append(dict(type="rect", name=f"card {k} {j}", layer="above", xref="x", yref="y",
+                            xsizemode="pixel", ysizemode="pixel", xanchor=float(k), yanchor=float(ys[k][j]),
+                            x0=-cards.hw[k], x1=cards.hw[k], y0=-cards.hh[k], y1=cards.hh[k],
+                            fillcolor=pal.FOCUS_FILL if focus == (k, j) else pal.CARD_FILL,
+                            line=dict(color=pal.HIGHLIGHT if is_hot else pal.NEUTRAL, width=4 if is_hot else 1.5),
+                            label=dict(text="<br>".join(rows), textposition="middle center",
+                                       font=dict(size=st.small, color=pal.TEXT, family=pal.FONT["family"]))))
+    return out
+
+
+def _neurons(view: DiagramView, shown: list[Array], ys: list[Array], cards: _Cards, B: Sequence[Array],
+             names: list[str], hot: set[tuple[int, int]], focus: tuple[int, int] | None, circle_px: list[float],
+             lab: Mapping[str, str], st: Style) -> dict:
+    """Neuron markers (hover: full precision; customdata (k, j)); ``text`` holds each card's lines.
+    Units with a card have an invisible marker (the card is drawn over it), the others a circle.
 
     Highlighting is numeric (1 = highlighted) through two-colour scales, which plotly validates far
     faster than one colour string per neuron: marker.color (fill) and marker.line.color (outline).
     """
     cd = np.array([(k, j) for k, units in enumerate(shown) for j in units], dtype=int).reshape(-1, 2)
     n_cols = len(shown)
-    texts = []
+    texts, short = [], []
     for k, j in cd:
         rows = [f"<b>{names[k]} {lab['unit']} {j + 1}</b>" + (f" \u00b7 {lab['layer']} {k}" if k else "")]
         rows += _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=True)
         if k > 0:
             rows.append(f"{lab['bias']} = {_full(B[k - 1][j])}")
         texts.append("<br>".join(rows))
+        col = cards.rows[k]
+        short.append("<br>".join(col[int(j)]) if col is not None else "")
     is_focus = ((cd[:, 0] == focus[0]) & (cd[:, 1] == focus[1])) if focus is not None else np.zeros(len(cd), bool)
-    hot = (cd[:, 0] == active) | is_focus
-    return dict(type="scatter", mode="markers+text", x=cd[:, 0].astype(float),
-                y=np.array([ys[k][j] for k, j in cd], dtype=float), hovertext=texts,
+    is_hot = np.array([(int(k), int(j)) in hot for k, j in cd], dtype=bool)
+    carded = np.array([cards.rows[k] is not None for k in cd[:, 0]], dtype=bool)
+    size = np.array([min(2 * cards.hh[k], 2 * cards.hw[k]) if cards.rows[k] is not None else circle_px[k]
+                     for k in cd[:, 0]])
+    return dict(type="scatter", mode="markers", x=cd[:, 0].astype(float),
+                y=np.array([ys[k][j] for k, j in cd], dtype=float), text=short, hovertext=texts,
                 hovertemplate="%{hovertext}<extra></extra>", customdata=cd,
-                marker=dict(size=np.array([sizes[k] for k in cd[:, 0]]), color=is_focus.astype(float),
+                marker=dict(size=size, color=is_focus.astype(float), opacity=np.where(carded, 0.0, 1.0),
                             colorscale=[[0, "white"], [1, pal.HIGHLIGHT]], cmin=0, cmax=1, showscale=False,
-                            line=dict(color=hot.astype(float), colorscale=[[0, pal.NEUTRAL], [1, pal.HIGHLIGHT]],
-                                      cmin=0, cmax=1, width=np.where(hot, 4.0, 2.0)), opacity=1),
-                hoverlabel=dict(font=dict(size=pal.FONT["small"])), unselected=dict(marker=dict(opacity=1)),
-                showlegend=False, meta={"role": "neurons"}, **_values(view, shown, ys, px_per_unit, lab))
+                            line=dict(color=is_hot.astype(float), colorscale=[[0, pal.NEUTRAL], [1, pal.HIGHLIGHT]],
+                                      cmin=0, cmax=1, width=np.where(is_hot, 4.0, 2.0))),
+                hoverlabel=dict(font=dict(size=st.small)), unselected=dict(marker=dict(opacity=1)),
+                showlegend=False, meta={"role": "neurons"})
 
 
 # -- layout pieces --------------------------------------------------------------------------------
@@ -422,34 +543,15 @@ def _band(view: DiagramView, n_cols: int, y_lo: float, y_hi: float) -> list[dict
                  fillcolor=pal.HIGHLIGHT_FILL, line=dict(width=0))]
 
 
-def _values(view: DiagramView, shown: list[Array], ys: list[Array], px_per_unit: float,
-            lab: Mapping[str, str]) -> dict:
-    """Text beside each neuron, in the neuron trace's point order: fewer lines when the column is
-    dense (keeping the newest numbers), none when crowded; inputs' on their left, the others' on their
-    right, with a halo so they read over edges."""
-    texts, pos = [], []
-    n_cols = len(shown)
-    line_px = pal.FONT["small"] * 1.25
-    for k, units in enumerate(shown):
-        spacing = px_per_unit * (abs(ys[k][units[0]] - ys[k][units[1]]) if units.size > 1 else 4.0)
-        room = int(spacing // line_px)
-        for j in units:
-            rows = _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=False)
-            texts.append("<br>".join(rows[-room:]) if rows and room >= 1 else "")
-            pos.append("middle left" if k == 0 else "middle right")
-    return dict(text=texts, textposition=pos,
-                textfont=dict(size=pal.FONT["small"], color=pal.TEXT, shadow=pal.HALO))
-
-
 def _headers(shown: list[Array], widths: Sequence[int], names: list[str], y_top: float, y_bottom: float,
-             lab: Mapping[str, str]) -> list[dict]:
+             lab: Mapping[str, str], st: Style) -> list[dict]:
     out = []
     for k, (units, n) in enumerate(zip(shown, widths)):
         out.append(dict(x=k, y=y_top, text=f"<b>{names[k]}</b> ({n})", showarrow=False, yanchor="bottom",
-                        font=dict(size=pal.FONT["base"])))
+                        font=dict(size=st.base)))
         if units.size < n:
             out.append(dict(x=k, y=y_bottom, text=lab["more_units"].format(n=n - units.size), showarrow=False,
-                            yanchor="top", font=dict(size=pal.FONT["small"], color=pal.NEUTRAL)))
+                            yanchor="top", font=dict(size=st.small, color=pal.NEUTRAL)))
     return out
 
 
@@ -463,6 +565,28 @@ def _title(view: DiagramView, lab: Mapping[str, str]) -> str:
     return f"{head} \u00b7 {who}"
 
 
+def _with_what(names: list[str], cards: _Cards) -> list[str]:
+    """Column names, with the quantity of a one-line column's cards (e.g. "hidden 1 \u00b7 z")."""
+    return [f"{n} \u00b7 {w}" if w else n for n, w in zip(names, cards.what)]
+
+
+def _hot(view: DiagramView, shown: list[Array], focus: tuple[int, int] | None) -> set[tuple[int, int]]:
+    """Units outlined: the active phase's layer and the focused unit."""
+    col = _active_column(view, len(shown))
+    out = {(col, int(j)) for j in shown[col]} if col is not None else set()
+    return out | ({focus} if focus is not None else set())
+
+
+def _x_range(cards: _Cards, n_cols: int, width: float) -> tuple[float, float]:
+    """The x axis: each outer column's cards (or circles' text-free margin) inside the plot, at the
+    narrowest width the figure declares."""
+    lo_px, hi_px = cards.hw[0] + 12, cards.hw[-1] + 12
+    # solve for the range [-a, n_cols - 1 + b] with a = lo_px / ppx, b = hi_px / ppx, ppx = width / span
+    span = (n_cols - 1) * width / max(width - lo_px - hi_px, width * 0.3)
+    ppx = width / span
+    return -max(0.3, lo_px / ppx), n_cols - 1 + max(0.3, hi_px / ppx)
+
+
 # -- the figure -----------------------------------------------------------------------------------
 def network_figure(net, view: DiagramView | None = None, **kw) -> go.Figure:
     """The diagram of ``net`` showing what ``view`` reveals, as a plotly figure (see network_spec)."""
@@ -472,11 +596,14 @@ def network_figure(net, view: DiagramView | None = None, **kw) -> go.Figure:
 
 def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, str] | None = None,
                  focus: tuple[int, int] | None = None, max_edges: int = 300, max_units: int = 16,
-                 height: int = 520) -> dict:
+                 height: int | None = None, projector: bool = False) -> dict:
     """The diagram of ``net`` showing what ``view`` reveals, as a plotly figure dict ``{"data", "layout"}``
     (the Step page draws one on every click, so it skips plotly's figure objects).
     ``focus=(k, j)``: neuron column k, unit j (0 = inputs), drawn with all its incoming and outgoing
-    edges only."""
+    edges only. ``projector``: sized for a room (numbers >= 24 px, see PROJECTOR). No text overlaps
+    other text or crosses an edge at any width >= ``layout.meta["min_width"]`` (viz/placement.py)."""
+    st = PROJECTOR if projector else DEFAULT
+    height = int(height or st.height)
     lab = merge_labels(NETWORK_LABELS, labels)
     max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
     widths = list(net.sizes)
@@ -496,10 +623,10 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
         shown.append(np.arange(n) if adjacent else _shown_units(_unit_scores(view, W, k, n), max_units, keep))
     ys = [_positions(units, n, max_units) for units, n in zip(shown, widths)]
     span = max(min(max(u.size for u in shown), max_units), 2)
-    top, plot_px = (span - 1) / 2.0, height - 110
-    px_per_unit = plot_px / (span + 1.5)
-    sizes = [float(np.clip(0.55 * px_per_unit * (1.0 if u.size <= max_units else (max_units - 1) / (u.size - 1)),
-                           8, 36)) for u in shown]
+    top = (span - 1) / 2.0
+    more = any(u.size < n for u, n in zip(shown, widths))
+    bottom = -top - (1.1 if more else 0.6)
+    y_lo, y_hi = bottom, top + 1.1
     edges, nonfinite = _select_edges(view, W, shown, max_edges, focus)
     total = sum(w.size for w in W)
     sub = []
@@ -509,22 +636,60 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
         sub.append(lab["showing"].format(shown=f"{edges.w.size:,}", total=f"{total:,}"))
     if nonfinite:
         sub.append(lab["nonfinite"].format(n=nonfinite))
-    data = _edge_traces(edges, ys) + _edge_labels(view, edges, ys, lab) + _edge_hover(view, edges, ys, names, lab)
-    data.append(_neurons(view, shown, ys, sizes, B, names, _active_column(view, n_cols), focus, px_per_unit, lab))
-    more = any(u.size < n for u, n in zip(shown, widths))
-    bottom = -top - (1.1 if more else 0.6)
-    annotations = _headers(shown, widths, names, top + 0.6, -top - 0.5, lab)
+    labelled = 0 < edges.w.size <= EDGE_LABEL_MAX
+    if labelled:
+        sub.append(lab[_edge_kind(view, edges)])
+    margin = dict(l=10, r=10, t=st.top + (st.sub if sub else 0), b=10)
+    plot_h = height - margin["t"] - margin["b"]
+    px_per_unit = plot_h / (y_hi - y_lo)
+    circle_px = [float(np.clip(0.55 * px_per_unit * (1.0 if u.size <= max_units else (max_units - 1) / (u.size - 1)),
+                               8, 36)) for u in shown]
+    hot = _hot(view, shown, focus)
+    cards = _cards(view, shown, ys, B, px_per_unit, st.min_width - margin["l"] - margin["r"], st, lab)
+    x_lo, x_hi = _x_range(cards, n_cols, st.min_width - margin["l"] - margin["r"])
+    frame = placement.Frame(x_lo, x_hi, y_lo, y_hi, st.min_width - margin["l"] - margin["r"], plot_h)
+    obstacles, spans = _obstacles(frame, shown, ys, cards, circle_px, widths, names, top, st, lab), []
+    for li in edges.layer:
+        (x0, _), (x1, _) = frame.px(float(li), 0.0), frame.px(float(li) + 1, 0.0)
+        lo = (max(cards.hw[li], circle_px[li] / 2) + 4) / (x1 - x0)
+        hi = 1 - (max(cards.hw[li + 1], circle_px[li + 1] / 2) + 4) / (x1 - x0)
+        spans.append((lo, max(lo, hi)))
+    edge_text, unplaced = _edge_labels(view, edges, ys, frame, obstacles, spans, st) if labelled else ([], 0)
+    if unplaced:
+        sub.append(lab["on_hover"].format(n=unplaced))
+    data = _edge_traces(edges, ys) + edge_text + _edge_hover(view, edges, ys, names, lab)
+    data.append(_neurons(view, shown, ys, cards, B, names, hot, focus, circle_px, lab, st))
+    annotations = _headers(shown, widths, _with_what(names, cards), top + 0.6, -top - 0.5, lab, st)
     layout = dict(
-        title=dict(text=_title(view, lab), subtitle=dict(text=" \u00b7 ".join(sub)), x=0.01, xanchor="left",
-                   font=dict(size=pal.FONT["title"])),
-        height=height, margin=dict(l=10, r=10, t=100 if sub else 70, b=10), uirevision="network",
+        title=dict(text=_title(view, lab), subtitle=dict(text=" \u00b7 ".join(sub), font=dict(size=st.small)),
+                   x=0.01, xanchor="left", font=dict(size=st.title)),
+        height=height, margin=margin, uirevision="network", meta={"min_width": st.min_width},
         paper_bgcolor=pal.BACKGROUND, plot_bgcolor=pal.BACKGROUND, font=dict(family=pal.FONT["family"],
-                                                                              size=pal.FONT["base"]),
-        xaxis=dict(visible=False, range=[-0.75, n_cols - 1 + 0.75], fixedrange=False),
-        yaxis=dict(visible=False, range=[bottom, top + 1.1]),
+                                                                              size=st.base),
+        xaxis=dict(visible=False, range=[x_lo, x_hi], fixedrange=False),
+        yaxis=dict(visible=False, range=[y_lo, y_hi]),
         hovermode="closest", showlegend=False, annotations=annotations,
+        hoverlabel=dict(font=dict(size=st.small)),
     )
-    band = _band(view, n_cols, -top - 0.45, top + 0.55)
-    if band:
-        layout["shapes"] = band
+    shapes = _band(view, n_cols, -top - 0.45, top + 0.55) + _card_shapes(cards, ys, hot, focus, st)
+    if shapes:
+        layout["shapes"] = shapes
     return {"data": data, "layout": layout}
+
+
+def _obstacles(frame: placement.Frame, shown: list[Array], ys: list[Array], cards: _Cards, circle_px: list[float],
+               widths: Sequence[int], names: list[str], top: float, st: Style,
+               lab: Mapping[str, str]) -> list[placement.Box]:
+    """Everything an edge label must keep clear of, in px: cards, circles and the column headers."""
+    out = []
+    for k, units in enumerate(shown):
+        for j in units:
+            cx, cy = frame.px(float(k), float(ys[k][j]))
+            if cards.rows[k] is not None:
+                out.append(placement.Box(cx, cy, cards.hw[k], cards.hh[k]))
+            else:
+                out.append(placement.Box(cx, cy, circle_px[k] / 2, circle_px[k] / 2))
+        hx, hy = frame.px(float(k), top + 0.6)
+        hw = placement.text_px(f"{_with_what(names, cards)[k]} ({widths[k]})", st.base) / 2
+        out.append(placement.Box(hx, hy + st.base * LABEL_HEIGHT / 2, hw, st.base * LABEL_HEIGHT / 2))
+    return out

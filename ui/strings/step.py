@@ -22,6 +22,9 @@ STRINGS = {
     "step.sample.help": ("Per-sample numbers (z, a, dL/da, dL/dz) are for this sample of the batch; dL/dW and db "
                          "are sums over the whole batch.", "z、a、dL/da、dL/dz 是该样本的数值；dL/dW 和 db 是整个批次的求和。"),
     "step.sample.fmt": ("{name}", "{name}"),
+    "step.projector": ("Projector", "投影模式"),
+    "step.projector.help": ("Large numbers and a wide diagram for a room; kept in the link.",
+                            "为教室放大数字并加宽网络图；会写入链接。"),
     "step.quiz": ("Quiz: predict before reveal", "测验：先预测再揭晓"),
     "step.quiz.help": ("Before each phase is shown, the class predicts one number.", "每个阶段揭晓前，全班先预测一个数值。"),
     "step.focus": ("Focus on neuron", "聚焦神经元"),
