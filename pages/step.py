@@ -15,6 +15,7 @@ if st.session_state.get("w_dataset") == "csv" and app.csv is None:
 with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
     step_view.focus_picker(app)
     step_view.sample_picker(app)
+    step_view.edges_k_picker(app)
     step_view.speed_picker()
     st.toggle(t("step.quiz"), key="quiz_on", help=t("step.quiz.help"))
     step_view.projector_toggle(app)

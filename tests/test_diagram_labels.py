@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from backprop_core import PRESETS, Session
+from backprop_core.datasets import image_side
 from viz.network import network_spec, view_for
 
 PIL = pytest.importorskip("PIL.ImageFont")
@@ -121,7 +122,8 @@ def figures():
                     s.next_phase()
                 view = view_for(s.record, s.current_phase, 0) if p else None
                 for focus in (None, (1, min(1, sizes[1] - 1))):
-                    yield name, projector, p, focus, network_spec(s.net, view, focus=focus, projector=projector)
+                    yield name, projector, p, focus, network_spec(s.net, view, focus=focus, projector=projector,
+                                                                      image_side=image_side(s.config.dataset))
 
 
 CASES = list(figures())

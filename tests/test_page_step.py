@@ -198,3 +198,38 @@ def test_sample_picker_switches_the_per_sample_numbers():
     assert at.selectbox(key="sample").value == 2
     row = int(session(at).record.batch[2]) + 1
     assert f"sample 3 of the batch (training row {row})" in " ".join(c.value for c in at.caption)
+
+
+def test_mnist_step_page_draws_the_image_the_grid_and_k_edges():
+    import json
+
+    from backprop_core.config import encode
+
+    at = fresh(encode(PRESETS["mnist"]))
+    for _ in range(2):
+        click(at, "Next phase")
+    (diagram,) = at.get("component_instance")
+    spec = json.loads(json.loads(diagram.proto.json_args)["spec"])
+    grids = {tr["meta"]["column"]: tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "grid"}
+    assert sorted(grids) == [0, 1] and grids[0]["meta"]["mode"] == "image"
+    s = session(at)
+    x = s.record.forward.x[0]
+    assert np.allclose(_arr(grids[0]["marker"]["color"]), x)
+    edges = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "edge_hover"]
+    assert sum(len(_arr(tr["customdata"])) for tr in edges) == 40  # k = 20 per layer
+    at.selectbox(key="edges_k").select(5).run()
+    assert not at.exception
+    (diagram,) = at.get("component_instance")
+    spec = json.loads(json.loads(diagram.proto.json_args)["spec"])
+    edges = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "edge_hover"]
+    assert sum(len(_arr(tr["customdata"])) for tr in edges) == 10
+
+
+def _arr(v):
+    """A plotly JSON array (a list, or base64 typed array {dtype, bdata, shape})."""
+    import base64
+
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)

@@ -232,16 +232,56 @@ def digits():
     return walked(PRESETS["digits"], 1)
 
 
-def test_digits_capped_at_max_edges_and_says_so(digits):
+def grid(fig, k):
+    (tr,) = [t for t in role(fig, "grid") if t.meta["column"] == k]
+    return tr
+
+
+def test_digits_wide_layers_as_image_and_grid_with_k_strongest_edges(digits):
+    fig = fig_at(digits, 3, image_side=8)
+    img, hid = grid(fig, 0), grid(fig, 1)
+    assert img.meta["mode"] == "image" and len(img.x) == 64 and hid.meta["mode"] == "grid" and len(hid.x) == 128
+    x = digits.record.forward.x[3]  # the image is sample 4's pixels; pixel j at row j // 8, column j % 8
+    assert np.array_equal(img.marker.color, x)
+    assert img.y[0] == img.y[7] > img.y[8] and img.x[0] < img.x[1] < img.x[7] and img.x[8] == img.x[0]
+    z = digits.record.forward.layers[0].z[3]  # the hidden grid: coloured by the newest quantity, z here
+    assert np.array_equal(hid.marker.color, z) and hid.meta["quantity"] == "z"
+    assert [tuple(c) for c in hid.customdata[:2]] == [(1, 0), (1, 1)]
+    assert f"z = {float(z[5])!r}" in hid.hovertext[5]
+    per_col = np.bincount(neurons(fig).customdata[:, 0], minlength=3)
+    assert per_col.tolist() == [0, 0, 10]  # only the outputs are units (cards or circles)
+    assert len(edge_ids(fig)) == 40 == len(segments(fig))  # the default k = 20 per layer
+    assert "20" in fig.layout.title.subtitle.text and "9,472" in fig.layout.title.subtitle.text
+    assert not [a.text for a in fig.layout.annotations if "more" in a.text]  # nothing left out of a grid
+    assert len(edge_ids(fig_at(digits, 3, image_side=8, edges_k=5))) == 10
+    # an edge starts at its pixel's cell and ends at its hidden unit's cell
+    (t, x0, y0, x1, y1) = segments(fig)[0]
+    li, i, j = sorted(edge_ids(fig))[0]
+    cells = {0: img, 1: hid}
+    ends = {(float(c.x[u]), float(c.y[u])) for k, c in cells.items() for u in range(len(c.x))}
+    assert (x0, y0) in ends or (x1, y1) in ends
+
+
+def test_mnist_input_is_the_28x28_image_and_the_hidden_layer_a_grid_of_100():
+    s = walked(PRESETS["mnist"], 5)  # through the backward pass of layer 1
+    fig = fig_at(s, 2, image_side=28, focus=(1, 22))
+    img, hid = grid(fig, 0), grid(fig, 1)
+    assert len(img.x) == 784 and np.array_equal(img.marker.color, s.record.forward.x[2])
+    assert "pixel (row 15, column 16)" in img.hovertext[14 * 28 + 15]
+    assert np.array_equal(hid.marker.color, s.record.backward.layers[0].dZ[2])
+    got = [(li, i, j) for li, i, j in edge_ids(fig)]
+    assert len(got) == 30 and all(j == 22 for li, i, j in got if li == 0)  # 20 in + all 10 out of unit 23
+    dW = s.record.backward.layers[0].dW[:, 22]
+    ins = sorted(i for li, i, j in got if li == 0)
+    assert np.abs(dW[ins]).min() >= np.sort(np.abs(dW))[-20]  # ranked by dL/dw in this phase
+    assert len(fig.data) <= 20  # a few traces, never one per weight
+
+
+def test_digits_without_an_image_keeps_the_most_active_pixels(digits):
     fig = fig_at(digits, 3)
-    assert len(edge_ids(fig)) == 300 == len(segments(fig))
-    sub = fig.layout.title.subtitle.text
-    assert "300" in sub and "9,472" in sub
-    per_col = np.bincount(neurons(fig).customdata[:, 0])
-    assert per_col.tolist() == [16, 16, 10]
+    assert not [t for t in role(fig, "grid") if t.meta["column"] == 0]
     more = [a.text for a in fig.layout.annotations if "more" in a.text]
-    assert sorted(more) == ["\u2026 112 more", "\u2026 48 more"]
-    assert len(edge_ids(fig_at(digits, 3, max_edges=50))) == 50
+    assert more == ["\u2026 48 more"]
 
 
 def test_digits_inputs_collapsed_to_most_active_pixels(digits):
@@ -256,24 +296,30 @@ def test_backward_edges_ranked_by_gradient():
     s.next_phase()  # backward, output layer
     fig = fig_at(s, 0)
     dW = s.record.backward.layers[1].dW
-    drawn = [(i, j) for li, i, j in edge_ids(fig) if li == 1]
-    hid = sorted({int(j) for k, j in neurons(fig).customdata if k == 1})
-    undrawn = [(i, j) for i in hid for j in range(10) if (i, j) not in set(drawn)]
-    assert drawn and undrawn
+    drawn = {(i, j) for li, i, j in edge_ids(fig) if li == 1}
+    undrawn = [(i, j) for i in range(128) for j in range(10) if (i, j) not in drawn]
+    assert len(drawn) == 20
     assert min(abs(dW[i, j]) for i, j in drawn) >= max(abs(dW[i, j]) for i, j in undrawn)
+    assert grid(fig, 1).meta["quantity"] == "z"  # the hidden layer's own gradients come next phase
+    s.next_phase()
+    dz = s.record.backward.layers[0].dZ[0]
+    hid = grid(fig_at(s, 0), 1)
+    assert np.array_equal(hid.marker.color, dz) and hid.meta["quantity"] == "\u2202L/\u2202z"
 
 
-def test_focus_shows_exactly_that_units_edges(digits):
+def test_focus_shows_that_units_k_strongest_edges(digits):
     fig = fig_at(digits, 3, focus=(1, 5))
-    expected = {(0, i, 5) for i in range(64)} | {(1, 5, j) for j in range(10)}
-    assert set(edge_ids(fig)) == expected and len(edge_ids(fig)) == 74
-    assert "74" in fig.layout.title.subtitle.text
-    marker = neurons(fig).marker
-    assert tuple(marker.colorscale[-1][1:]) == (pal.HIGHLIGHT,)
-    fill = dict(zip(map(tuple, neurons(fig).customdata.tolist()), marker.color))
-    assert [k for k, c in fill.items() if c == 1] == [(1, 5)]
+    w0 = np.abs(digits.net.weights[0][:, 5])
+    strongest = set(np.argsort(-w0, kind="stable")[:20].tolist())
+    got = set(edge_ids(fig))
+    assert {i for li, i, j in got if li == 0} == strongest and all(j == 5 for li, i, j in got if li == 0)
+    assert {(li, i, j) for li, i, j in got if li == 1} == {(1, 5, j) for j in range(10)}  # all 10 out (10 <= k)
+    assert "20 strongest" in fig.layout.title.subtitle.text
+    line = grid(fig, 1).marker.line.width
+    assert line[5] > 0 and np.count_nonzero(line) == 1  # the focused cell is outlined
     out = network_figure(digits.net, None, focus=(2, 9))
-    assert set(edge_ids(out)) == {(1, i, 9) for i in range(128)}
+    assert set(edge_ids(out)) == {(1, i, 9) for i in np.argsort(-np.abs(digits.net.weights[1][:, 9]),
+                                                                  kind="stable")[:20]}
 
 
 # -- plumbing ---------------------------------------------------------------------------------------

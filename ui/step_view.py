@@ -7,6 +7,7 @@ import math
 import numpy as np
 import streamlit as st
 
+from backprop_core.datasets import image_side
 from backprop_core.quiz import grade, question_for
 from backprop_core.session import Session, batch_size_of
 from viz import equations, names, network
@@ -100,6 +101,26 @@ def projector_toggle(app: AppState) -> None:
               args=(app,))
 
 
+EDGES_K = (5, 10, 20, 50, 100)
+
+
+def is_wide(app: AppState) -> bool:
+    """Whether the diagram draws a wide layer as a grid (then only the k strongest edges per layer)."""
+    return max(app.session.net.sizes) > 16
+
+
+def edges_k() -> int:
+    return int(st.session_state.get("edges_k", 20))
+
+
+def edges_k_picker(app: AppState) -> None:
+    """How many of the strongest edges a wide diagram draws per layer (of the focused neuron: in and out)."""
+    if not is_wide(app):
+        return
+    st.session_state.setdefault("edges_k", 20)
+    st.selectbox(t("step.edges_k"), EDGES_K, key="edges_k", width=160, help=t("step.edges_k.help"))
+
+
 def _max_batch(app: AppState) -> int:
     s = app.session
     return min(batch_size_of(s.settings, s.dataset.n_train), 256)
@@ -171,11 +192,12 @@ def diagram(app: AppState, sample: int, focus) -> None:
     def build() -> dict:
         net = s.net_before(rec) if rec is not None else s.net
         return network.network_spec(net, network.view_for(rec, phase, sample), labels=lab, focus=focus,
-                                    projector=app.projector)
+                                    projector=app.projector, image_side=image_side(s.config.dataset),
+                                    edges_k=edges_k())
 
     # the figure is a function of these alone: a class following one teacher shares it (ui/charts.py)
     refs = (rec,) if rec is not None else (s.net,)
-    values = (p, sample, focus, app.projector, tuple(sorted(lab.items())))
+    values = (p, sample, focus, app.projector, edges_k(), tuple(sorted(lab.items())))
     live_plotly(build, key="diagram", config={"displayModeBar": False}, shared=(refs, values))
 
 

@@ -56,6 +56,9 @@ NETWORK_LABELS: dict[str, str] = {
     "edges_grad": "numbers on edges: \u2202L/\u2202w",
     "edges_new": "numbers on edges: new weights (hover: old and \u0394)",
     "on_hover": "{n} edge numbers on hover only",
+    "pixel": "pixel (row {r}, column {c})",
+    "focus_k": "the {k} strongest connections into and out of {name} unit {unit}",
+    "showing_k": "the {k} strongest weights of each layer (of {total}); focus on a neuron for its own",
     "weight": "w",
     "grad": "\u2202L/\u2202w",
     "old": "old",
@@ -99,6 +102,8 @@ class Style:
 DEFAULT = Style(pal.FONT["small"], pal.FONT["base"], pal.FONT["title"], 520, 700, 70, 30)
 PROJECTOR = Style(24, 26, 30, 660, 1100, 90, 40)  # a room: numbers >= 24 px at 1600x900
 
+GRID_WIDTH = 1.3  # grids are laid out for this multiple of the min width (cells square there, overlapping
+# a little when narrower, a little apart when wider); their markers are this much larger than a cell
 EDGE_T = 0.62  # hover markers and edge labels sit this far along each edge (0.5 would put crossing
 # edges' markers on top of each other; past the middle, clear of the text right of the source)
 
@@ -245,8 +250,9 @@ class _Edges:
 
 
 def _select_edges(view: DiagramView, W: Sequence[Array], shown: list[Array], max_edges: int,
-                  focus: tuple[int, int] | None) -> tuple[_Edges, int]:
-    """(edges to draw, count of non-finite weights in the network, never drawn)."""
+                  focus: tuple[int, int] | None, focus_cap: int | None = None) -> tuple[_Edges, int]:
+    """(edges to draw, count of non-finite weights in the network, never drawn). With a focus, all its
+    edges; with ``focus_cap`` (a wide network) only the ``focus_cap`` strongest of each layer."""
     parts, counts = [], []
     nonfinite = sum(int(np.count_nonzero(~np.isfinite(w))) for w in W)
     for li, w in enumerate(W):
@@ -267,7 +273,10 @@ def _select_edges(view: DiagramView, W: Sequence[Array], shown: list[Array], max
         score = np.abs(g[ii, jj]) if g is not None else np.abs(w[ii, jj])
         parts.append((li, ii, jj, np.nan_to_num(score, nan=0.0, posinf=np.inf)))
         counts.append(ii.shape[0])
-    budgets = counts if focus is not None else _budgets(counts, max_edges)
+    if focus_cap is not None:  # a wide network: the k strongest of each layer (or of the focus)
+        budgets = [min(c, focus_cap) for c in counts]
+    else:
+        budgets = _budgets(counts, max_edges) if focus is None else counts
     L, I, J = [], [], []
     for (li, ii, jj, score), b in zip(parts, budgets):
         if b < ii.shape[0]:
@@ -293,11 +302,19 @@ def _widths(absw: Array) -> tuple[Array, Array]:
 
 
 # -- traces ---------------------------------------------------------------------------------------
-def _edge_traces(e: _Edges, ys: list[Array]) -> list[dict]:
+def _ends(e: _Edges, ys: list[Array], xo: list[Array]) -> tuple[Array, Array, Array, Array]:
+    """(x0, y0, x1, y1) of every edge: column k's units sit at x = k + xo[k][j] (xo: 0 but in grids)."""
+    x0 = np.array([li + xo[li][i] for li, i in zip(e.layer, e.i)], dtype=float)
+    x1 = np.array([li + 1 + xo[li + 1][j] for li, j in zip(e.layer, e.j)], dtype=float)
+    y0 = np.array([ys[li][i] for li, i in zip(e.layer, e.i)], dtype=float)
+    y1 = np.array([ys[li + 1][j] for li, j in zip(e.layer, e.j)], dtype=float)
+    return x0, y0, x1, y1
+
+
+def _edge_traces(e: _Edges, ys: list[Array], xo: list[Array]) -> list[dict]:
     """One line trace per (sign, width bucket), segments separated by None."""
     bucket, widths = _widths(np.abs(e.w))
-    y0 = np.array([ys[li][i] for li, i in zip(e.layer, e.i)])
-    y1 = np.array([ys[li + 1][j] for li, j in zip(e.layer, e.j)])
+    x0, y0, x1, y1 = _ends(e, ys, xo)
     traces = []
     opacity = 0.8 if e.w.size <= 40 else 0.55
     for b in range(N_BUCKETS):  # thin first, so strong edges are drawn on top
@@ -309,7 +326,7 @@ def _edge_traces(e: _Edges, ys: list[Array]) -> list[dict]:
             xs: list[float | None] = []
             yv: list[float | None] = []
             for t in idx:
-                xs += [float(e.layer[t]), float(e.layer[t] + 1), None]
+                xs += [float(x0[t]), float(x1[t]), None]
                 yv += [float(y0[t]), float(y1[t]), None]
             traces.append(dict(type="scatter", mode="lines", x=xs, y=yv, hoverinfo="skip", showlegend=False,
                                line=dict(color=color, width=float(widths[b])), opacity=opacity,
@@ -317,11 +334,10 @@ def _edge_traces(e: _Edges, ys: list[Array]) -> list[dict]:
     return traces
 
 
-def _along(e: _Edges, ys: list[Array]) -> tuple[Array, Array]:
+def _along(e: _Edges, ys: list[Array], xo: list[Array]) -> tuple[Array, Array]:
     """(x, y) of the point EDGE_T along each edge from its source."""
-    y0 = np.array([ys[li][i] for li, i in zip(e.layer, e.i)], dtype=float)
-    y1 = np.array([ys[li + 1][j] for li, j in zip(e.layer, e.j)], dtype=float)
-    return e.layer + EDGE_T, y0 + EDGE_T * (y1 - y0)
+    x0, y0, x1, y1 = _ends(e, ys, xo)
+    return x0 + EDGE_T * (x1 - x0), y0 + EDGE_T * (y1 - y0)
 
 
 def _edge_value(view: DiagramView, li: int, i: int, j: int, w: float) -> float:
@@ -360,7 +376,8 @@ def _edge_labels(view: DiagramView, e: _Edges, ys: list[Array], frame: placement
     return [trace], len(boxes) - len(keep)
 
 
-def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], names: list[str], lab: Mapping[str, str]) -> list[dict]:
+def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], xo: list[Array], names: list[str],
+                lab: Mapping[str, str]) -> list[dict]:
     """Invisible midpoint markers carrying each edge's hover text and (layer, i, j), one trace per sign."""
     texts = []
     for li, i, j, w in zip(e.layer, e.i, e.j, e.w):
@@ -378,7 +395,7 @@ def _edge_hover(view: DiagramView, e: _Edges, ys: list[Array], names: list[str],
             rows.append(f"{lab['grad']} = {_full(g[i, j])}")
         texts.append("<br>".join(rows))
     texts = np.array(texts, dtype=object)
-    xm, ym = _along(e, ys)
+    xm, ym = _along(e, ys, xo)
     cd = np.stack([e.layer, e.i, e.j], axis=1).astype(int) if e.w.size else np.empty((0, 3), dtype=int)
     traces = []
     for sign, color in ((1, pal.POSITIVE), (-1, pal.NEGATIVE)):
@@ -428,7 +445,8 @@ class _Cards:
 
 
 def _cards(view: DiagramView, shown: list[Array], ys: list[Array], B: Sequence[Array], px_per_unit: float,
-           plot_w: float, st: Style, lab: Mapping[str, str]) -> _Cards:
+           plot_w: float, st: Style, lab: Mapping[str, str], fixed: Mapping[int, tuple[float, str]] | None = None
+           ) -> _Cards:
     """Cards for every column with room for at least one line between neighbours (the newest lines
     when not all fit; a one-line card shows the number alone, its name in the column header). A column
     too dense for cards, or whose cards would not fit between its neighbours', is drawn as circles."""
@@ -453,6 +471,8 @@ def _cards(view: DiagramView, shown: list[Array], ys: list[Array], B: Sequence[A
         hws.append(max(w / 2 + CARD_PAD_X, st.small) if ok else 0.0)
         hhs.append(max(n, 1) * line / 2 + CARD_PAD_Y if ok else 0.0)
         what.append(name if ok else None)
+    for k, (hw, name) in (fixed or {}).items():  # a grid or image column: its half-width and quantity
+        rows_out[k], hws[k], hhs[k], what[k] = None, hw, 0.0, name
     # neighbours' cards must leave room for the edges between them: drop the wider column's cards first
     ppx = plot_w / (n_cols - 1 + 0.9)
     while True:
@@ -460,7 +480,8 @@ def _cards(view: DiagramView, shown: list[Array], ys: list[Array], B: Sequence[A
                and (rows_out[k] is not None or rows_out[k + 1] is not None)]
         if not bad:
             break
-        k = bad[0] if hws[bad[0]] >= hws[bad[0] + 1] else bad[0] + 1
+        a, b = bad[0], bad[0] + 1
+        k = a if (hws[a] >= hws[b] and rows_out[a] is not None) or rows_out[b] is None else b
         rows_out[k], hws[k], hhs[k], what[k] = None, 0.0, 0.0, None
     return _Cards(rows_out, hws, hhs, what)
 
@@ -544,12 +565,12 @@ def _band(view: DiagramView, n_cols: int, y_lo: float, y_hi: float) -> list[dict
 
 
 def _headers(shown: list[Array], widths: Sequence[int], names: list[str], y_top: float, y_bottom: float,
-             lab: Mapping[str, str], st: Style) -> list[dict]:
+             lab: Mapping[str, str], st: Style, modes: Sequence[str | None] | None = None) -> list[dict]:
     out = []
     for k, (units, n) in enumerate(zip(shown, widths)):
         out.append(dict(x=k, y=y_top, text=f"<b>{names[k]}</b> ({n})", showarrow=False, yanchor="bottom",
                         font=dict(size=st.base)))
-        if units.size < n:
+        if units.size < n and not (modes and modes[k]):
             out.append(dict(x=k, y=y_bottom, text=lab["more_units"].format(n=n - units.size), showarrow=False,
                             yanchor="top", font=dict(size=st.small, color=pal.NEUTRAL)))
     return out
@@ -563,6 +584,99 @@ def _title(view: DiagramView, lab: Mapping[str, str]) -> str:
     if view.loss is not None:
         who += f" \u00b7 {lab['loss']} = {fmt(view.loss, TEXT_DIGITS)}"
     return f"{head} \u00b7 {who}"
+
+
+# -- wide layers: the input as its image, a wide hidden layer as a grid of cells -----------------------
+def _modes(widths: Sequence[int], max_units: int, image_side: int | None) -> list[str | None]:
+    """Per column: "image" (inputs that are a side x side image), "grid" (a wide hidden layer) or None."""
+    out: list[str | None] = []
+    for k, n in enumerate(widths):
+        if n <= max_units:
+            out.append(None)
+        elif k == 0 and image_side and image_side * image_side == n:
+            out.append("image")
+        elif 0 < k < len(widths) - 1:
+            out.append("grid")
+        else:
+            out.append(None)
+    return out
+
+
+@dataclass(frozen=True)
+class _Grid:
+    rows: int
+    cols: int
+    cell: float  # px
+
+
+def _grid_shape(n: int, mode: str, h_px: float, w_px: float) -> _Grid:
+    """The rows x cols with the largest square cells that fit h_px x w_px (an image: its own side)."""
+    if mode == "image":
+        side = math.isqrt(n)
+        return _Grid(side, side, min(h_px / side, w_px / side))
+    best = max((min(h_px / math.ceil(n / c), w_px / c), c) for c in range(1, n + 1))
+    c = best[1]
+    return _Grid(math.ceil(n / c), c, min(best[0], 40.0))
+
+
+def _grid_vector(view: DiagramView, k: int, mode: str, B: Sequence[Array], lab: Mapping[str, str]
+                 ) -> tuple[Array | None, str]:
+    """What a grid's cells are coloured by (the newest revealed quantity) and its name."""
+    if mode == "image":
+        return view.x, lab["x"]
+    batch = view.sample is None
+    for name, key in (("dZ", "dL_dz_sum" if batch else "dL_dz"), ("z", "z")):
+        v = _col_vec(view, k, name)
+        if v is not None:
+            return v, lab[key]
+    return B[k - 1], lab["bias"]
+
+
+def _grid_trace(view: DiagramView, k: int, mode: str, g: _Grid, ys: Array, xo: Array, B: Sequence[Array],
+                names: list[str], focus: tuple[int, int] | None, lab: Mapping[str, str], st: Style,
+                n_cols: int) -> tuple[dict, str]:
+    """A wide column as square cells coloured by its quantity (hover: every number; customdata (k, j))."""
+    n = ys.shape[0]
+    vals, what = _grid_vector(view, k, mode, B, lab)
+    hover = []
+    for j in range(n):
+        head = f"<b>{names[k]} {lab['unit']} {j + 1}</b>"
+        if mode == "image":
+            head += f" \u00b7 {lab['pixel'].format(r=j // g.cols + 1, c=j % g.cols + 1)}"
+        rows = [head] + _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=True)
+        if k > 0:
+            rows.append(f"{lab['bias']} = {_full(B[k - 1][j])}")
+        hover.append("<br>".join(rows))
+    if vals is None:
+        color, scale, lo, hi = np.zeros(n), [[0, pal.EMPTY_CELL], [1, pal.EMPTY_CELL]], 0.0, 1.0
+    elif mode == "image":
+        color, scale = np.nan_to_num(np.asarray(vals, float)), [[0, "white"], [1, pal.TEXT]]
+        lo, hi = min(0.0, float(color.min())), max(1.0, float(color.max()))
+    else:
+        color = np.nan_to_num(np.asarray(vals, float), nan=0.0, posinf=0.0, neginf=0.0)
+        m = float(np.abs(color).max()) or 1.0
+        scale, lo, hi = [[p, c] for p, c in pal.DIVERGING], -m, m
+    is_focus = np.zeros(n, bool)
+    if focus is not None and focus[0] == k:
+        is_focus[focus[1]] = True
+    cd = np.stack([np.full(n, k), np.arange(n)], axis=1)
+    trace = dict(type="scatter", mode="markers", x=k + xo, y=ys, customdata=cd, hovertext=hover,
+                 hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+                 marker=dict(symbol="square", size=max(2.0, g.cell * GRID_WIDTH - (0 if mode == "image" else 1)),
+                             color=color,
+                             colorscale=scale, cmin=lo, cmax=hi, showscale=False, opacity=1,
+                             line=dict(width=np.where(is_focus, 3.0, 0.0), color=pal.HIGHLIGHT)),
+                 hoverlabel=dict(font=dict(size=st.small)), unselected=dict(marker=dict(opacity=1)),
+                 meta={"role": "grid", "column": k, "mode": mode, "quantity": what})
+    return trace, what
+
+
+def _grid_layout(n: int, g: _Grid, ppy: float, ppx: float) -> tuple[Array, Array]:
+    """(y, x offset) of each cell, row-major (an image's pixel j is row j // side, column j % side)."""
+    j = np.arange(n)
+    r, c = j // g.cols, j % g.cols
+    sy, sx = g.cell / ppy, g.cell / ppx
+    return (g.rows - 1) / 2 * sy - r * sy, (c - (g.cols - 1) / 2) * sx
 
 
 def _with_what(names: list[str], cards: _Cards) -> list[str]:
@@ -596,16 +710,21 @@ def network_figure(net, view: DiagramView | None = None, **kw) -> go.Figure:
 
 def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, str] | None = None,
                  focus: tuple[int, int] | None = None, max_edges: int = 300, max_units: int = 16,
-                 height: int | None = None, projector: bool = False) -> dict:
+                 height: int | None = None, projector: bool = False, image_side: int | None = None,
+                 edges_k: int = 20) -> dict:
     """The diagram of ``net`` showing what ``view`` reveals, as a plotly figure dict ``{"data", "layout"}``
     (the Step page draws one on every click, so it skips plotly's figure objects).
     ``focus=(k, j)``: neuron column k, unit j (0 = inputs), drawn with all its incoming and outgoing
     edges only. ``projector``: sized for a room (numbers >= 24 px, see PROJECTOR). No text overlaps
-    other text or crosses an edge at any width >= ``layout.meta["min_width"]`` (viz/placement.py)."""
+    other text or crosses an edge at any width >= ``layout.meta["min_width"]`` (viz/placement.py).
+
+    Columns wider than ``max_units``: the inputs as the sample's image when they are ``image_side`` squared
+    pixels, a hidden layer as a grid of cells coloured by its newest quantity; then only the ``edges_k``
+    strongest edges per layer are drawn (of the focused unit: its ``edges_k`` strongest in and out)."""
     st = PROJECTOR if projector else DEFAULT
     height = int(height or st.height)
     lab = merge_labels(NETWORK_LABELS, labels)
-    max_units, max_edges = max(2, int(max_units)), max(0, int(max_edges))
+    max_units, max_edges, edges_k = max(2, int(max_units)), max(0, int(max_edges)), max(1, int(edges_k))
     widths = list(net.sizes)
     view = view or DiagramView()
     if view.sizes is not None and tuple(view.sizes) != tuple(widths):
@@ -615,51 +734,81 @@ def network_spec(net, view: DiagramView | None = None, *, labels: Mapping[str, s
     n_cols = len(widths)
     if focus is not None and not (0 <= focus[0] < n_cols and 0 <= focus[1] < widths[focus[0]]):
         focus = None
+    modes = _modes(widths, max_units, image_side)
+    wide = any(modes)
     names = _column_names(n_cols, lab)
     shown = []
     for k, n in enumerate(widths):
         adjacent = focus is not None and abs(k - focus[0]) == 1
         keep = focus[1] if focus is not None and k == focus[0] else None
-        shown.append(np.arange(n) if adjacent else _shown_units(_unit_scores(view, W, k, n), max_units, keep))
+        full = adjacent or modes[k] is not None
+        shown.append(np.arange(n) if full else _shown_units(_unit_scores(view, W, k, n), max_units, keep))
     ys = [_positions(units, n, max_units) for units, n in zip(shown, widths)]
-    span = max(min(max(u.size for u in shown), max_units), 2)
+    xo = [np.zeros(n) for n in widths]
+    narrow = [u if m is None else np.array([], dtype=int) for u, m in zip(shown, modes)]
+    span = max([min(u.size, max_units) for u in narrow] + [2, 10 if wide else 2])
     top = (span - 1) / 2.0
-    more = any(u.size < n for u, n in zip(shown, widths))
+    more = any(u.size < n for u, n, m in zip(shown, widths, modes) if m is None)
     bottom = -top - (1.1 if more else 0.6)
-    y_lo, y_hi = bottom, top + 1.1
-    edges, nonfinite = _select_edges(view, W, shown, max_edges, focus)
+    if wide:
+        edges, nonfinite = _select_edges(view, W, shown, max_edges, focus, edges_k)
+    else:
+        edges, nonfinite = _select_edges(view, W, shown, max_edges, focus)
     total = sum(w.size for w in W)
     sub = []
-    if focus is not None:
+    if focus is not None and wide:
+        sub.append(lab["focus_k"].format(k=edges_k, name=names[focus[0]], unit=focus[1] + 1))
+    elif focus is not None:
         sub.append(lab["focus"].format(n=edges.w.size, name=names[focus[0]], unit=focus[1] + 1))
+    elif wide:
+        sub.append(lab["showing_k"].format(k=edges_k, total=f"{total:,}"))
     elif edges.w.size < total:
         sub.append(lab["showing"].format(shown=f"{edges.w.size:,}", total=f"{total:,}"))
     if nonfinite:
         sub.append(lab["nonfinite"].format(n=nonfinite))
-    labelled = 0 < edges.w.size <= EDGE_LABEL_MAX
+    labelled = 0 < edges.w.size <= EDGE_LABEL_MAX and not wide
     if labelled:
         sub.append(lab[_edge_kind(view, edges)])
     margin = dict(l=10, r=10, t=st.top + (st.sub if sub else 0), b=10)
     plot_h = height - margin["t"] - margin["b"]
+    plot_w = st.min_width - margin["l"] - margin["r"]
+    # the headers (at top + 0.6, text above it) inside the plot: solve for the y range that leaves them room
+    y_lo = bottom
+    y_hi = y_lo + (top + 0.6 - y_lo) / (1 - min(0.5, (st.base * LINE_HEIGHT + 6) / plot_h))
     px_per_unit = plot_h / (y_hi - y_lo)
+    # wide columns: their cells fill the column's height and at most ~45% of the space between columns
+    grids, fixed, gtraces = {}, {}, []
+    ppx0 = plot_w / (n_cols - 1 + 1.2)
+    for k, m in enumerate(modes):
+        if m is not None:
+            # an image has no column on its left: it may take most of the space to its right too
+            g = _grid_shape(widths[k], m, (2 * top + 0.6) * px_per_unit, (0.8 if k == 0 else 0.45) * ppx0)
+            grids[k] = g
+            fixed[k] = (g.cols * g.cell / 2, _grid_vector(view, k, m, B, lab)[1])
     circle_px = [float(np.clip(0.55 * px_per_unit * (1.0 if u.size <= max_units else (max_units - 1) / (u.size - 1)),
                                8, 36)) for u in shown]
-    hot = _hot(view, shown, focus)
-    cards = _cards(view, shown, ys, B, px_per_unit, st.min_width - margin["l"] - margin["r"], st, lab)
-    x_lo, x_hi = _x_range(cards, n_cols, st.min_width - margin["l"] - margin["r"])
-    frame = placement.Frame(x_lo, x_hi, y_lo, y_hi, st.min_width - margin["l"] - margin["r"], plot_h)
-    obstacles, spans = _obstacles(frame, shown, ys, cards, circle_px, widths, names, top, st, lab), []
-    for li in edges.layer:
-        (x0, _), (x1, _) = frame.px(float(li), 0.0), frame.px(float(li) + 1, 0.0)
-        lo = (max(cards.hw[li], circle_px[li] / 2) + 4) / (x1 - x0)
-        hi = 1 - (max(cards.hw[li + 1], circle_px[li + 1] / 2) + 4) / (x1 - x0)
-        spans.append((lo, max(lo, hi)))
-    edge_text, unplaced = _edge_labels(view, edges, ys, frame, obstacles, spans, st) if labelled else ([], 0)
+    hot = _hot(view, narrow, focus)
+    cards = _cards(view, narrow, ys, B, px_per_unit, plot_w, st, lab, fixed)
+    x_lo, x_hi = _x_range(cards, n_cols, plot_w)
+    ppx = plot_w / (x_hi - x_lo)
+    for k, g in grids.items():
+        ys[k], xo[k] = _grid_layout(widths[k], g, px_per_unit, ppx * GRID_WIDTH)
+        gtraces.append(_grid_trace(view, k, modes[k], g, ys[k], xo[k], B, names, focus, lab, st, n_cols)[0])
+    frame = placement.Frame(x_lo, x_hi, y_lo, y_hi, plot_w, plot_h)
+    edge_text, unplaced = [], 0
+    if labelled:
+        obstacles, spans = _obstacles(frame, narrow, ys, cards, circle_px, widths, names, top, st, lab), []
+        for li in edges.layer:
+            (x0, _), (x1, _) = frame.px(float(li), 0.0), frame.px(float(li) + 1, 0.0)
+            lo = (max(cards.hw[li], circle_px[li] / 2) + 4) / (x1 - x0)
+            hi = 1 - (max(cards.hw[li + 1], circle_px[li + 1] / 2) + 4) / (x1 - x0)
+            spans.append((lo, max(lo, hi)))
+        edge_text, unplaced = _edge_labels(view, edges, ys, frame, obstacles, spans, st)
     if unplaced:
         sub.append(lab["on_hover"].format(n=unplaced))
-    data = _edge_traces(edges, ys) + edge_text + _edge_hover(view, edges, ys, names, lab)
-    data.append(_neurons(view, shown, ys, cards, B, names, hot, focus, circle_px, lab, st))
-    annotations = _headers(shown, widths, _with_what(names, cards), top + 0.6, -top - 0.5, lab, st)
+    data = _edge_traces(edges, ys, xo) + edge_text + _edge_hover(view, edges, ys, xo, names, lab) + gtraces
+    data.append(_neurons(view, narrow, ys, cards, B, names, hot, focus, circle_px, lab, st))
+    annotations = _headers(shown, widths, _with_what(names, cards), top + 0.6, -top - 0.5, lab, st, modes)
     layout = dict(
         title=dict(text=_title(view, lab), subtitle=dict(text=" \u00b7 ".join(sub), font=dict(size=st.small)),
                    x=0.01, xanchor="left", font=dict(size=st.title)),

@@ -13,6 +13,7 @@ HIGHLIGHT = "#E69F00"  # orange: the current phase's layer, the selected unit
 HIGHLIGHT_FILL = "rgba(240, 228, 66, 0.22)"  # translucent yellow band behind the active layer
 TEXT = "#222222"
 CARD_FILL = "rgba(255, 255, 255, 0.96)"  # a neuron's card, drawn over the edges' ends
+EMPTY_CELL = "#EEEEEE"  # a grid cell with nothing computed yet
 FOCUS_FILL = "rgba(255, 236, 200, 0.97)"  # the focused neuron's card
 BACKGROUND = "rgba(0, 0, 0, 0)"  # transparent: follows the Streamlit theme
 LABEL_BACKGROUND = "rgba(255, 255, 255, 0.85)"  # behind numbers drawn over lines

@@ -22,6 +22,10 @@ STRINGS = {
     "step.sample.help": ("Per-sample numbers (z, a, dL/da, dL/dz) are for this sample of the batch; dL/dW and db "
                          "are sums over the whole batch.", "z、a、dL/da、dL/dz 是该样本的数值；dL/dW 和 db 是整个批次的求和。"),
     "step.sample.fmt": ("{name}", "{name}"),
+    "step.edges_k": ("Edges drawn (k)", "绘制的连线数 (k)"),
+    "step.edges_k.help": ("A wide network draws only the k strongest weights of each layer, or of the focused neuron "
+                          "k in and k out. Every weight is on the Weights page.",
+                          "宽网络每层只画最强的 k 个权重；聚焦某个神经元时画它最强的 k 条输入与 k 条输出。所有权重见“权重”页。"),
     "step.projector": ("Projector", "投影模式"),
     "step.projector.help": ("Large numbers and a wide diagram for a room; kept in the link.",
                             "为教室放大数字并加宽网络图；会写入链接。"),
