@@ -267,7 +267,9 @@ def test_mnist_input_is_the_28x28_image_and_the_hidden_layer_a_grid_of_100():
     fig = fig_at(s, 2, image_side=28, focus=(1, 22))
     img, hid = grid(fig, 0), grid(fig, 1)
     assert len(img.x) == 784 and np.array_equal(img.marker.color, s.record.forward.x[2])
-    assert "pixel (row 15, column 16)" in img.hovertext[14 * 28 + 15]
+    assert tuple(img.customdata[14 * 28 + 15]) == (0, 14 * 28 + 15, 14 * 28 + 16, 15, 16)  # 1-based row, column
+    assert img.hovertemplate.startswith("<b>input unit %{customdata[2]}</b> \u00b7 pixel (row %{customdata[3]}, "
+                                        "column %{customdata[4]})<br>x = %{marker.color")
     assert np.array_equal(hid.marker.color, s.record.backward.layers[0].dZ[2])
     got = [(li, i, j) for li, i, j in edge_ids(fig)]
     assert len(got) == 30 and all(j == 22 for li, i, j in got if li == 0)  # 20 in + all 10 out of unit 23

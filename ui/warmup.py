@@ -24,9 +24,11 @@ were cached lazily: the bundled digits and MNIST images and the diagram frame's 
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -61,7 +63,55 @@ def _figures() -> None:
     json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder)
 
 
+# OpenBLAS's thread-count setters, by the names numpy's bundled build (scipy-openblas) and others export.
+_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                 "openblas_set_num_threads64_", "openblas_set_num_threads")
+_BLAS_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                 "openblas_get_num_threads64_", "openblas_get_num_threads")
+
+
+def _blas_libraries() -> list[str]:
+    """Paths of the OpenBLAS libraries mapped into this process (numpy's, once it is imported)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
+    except OSError:  # not Linux: leave BLAS as it is
+        return []
+    return sorted(p for p in paths if ".so" in p)
+
+
+def blas_threads(n: int | None = None) -> int | None:
+    """Set (with n) and return OpenBLAS's thread count in this process; None where it cannot be reached."""
+    import numpy  # noqa: F401  (maps numpy's OpenBLAS)
+
+    got = None
+    for path in _blas_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for setter, getter in zip(_BLAS_SETTERS, _BLAS_GETTERS):
+            if hasattr(lib, setter) and hasattr(lib, getter):
+                if n is not None:
+                    getattr(lib, setter)(ctypes.c_int(n))
+                got = int(getattr(lib, getter)())
+                break
+    return got
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread per server process. The server's parallelism is its sessions (a class of 40);
+    OpenBLAS's own threads then only fight them and the browser for the cores: on 2 cores one mnist
+    iteration took 23 ms inside the server against 5 ms with one thread (bench/bench_browser.py
+    --preset mnist). An explicit OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / BACKPROP_LAB_BLAS_THREADS wins."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS"):
+        return
+    text = os.environ.get("BACKPROP_LAB_BLAS_THREADS", "1")
+    blas_threads(int(text) if text.isdigit() and 0 < int(text) <= 256 else 1)
+
+
 def _prepare() -> None:
+    _one_blas_thread()
     for name in _MODULES:
         importlib.import_module(name)
     _figures()

@@ -638,15 +638,15 @@ def _grid_trace(view: DiagramView, k: int, mode: str, g: _Grid, ys: Array, xo: A
     """A wide column as square cells coloured by its quantity (hover: every number; customdata (k, j))."""
     n = ys.shape[0]
     vals, what = _grid_vector(view, k, mode, B, lab)
-    hover = []
-    for j in range(n):
-        head = f"<b>{names[k]} {lab['unit']} {j + 1}</b>"
-        if mode == "image":
-            head += f" \u00b7 {lab['pixel'].format(r=j // g.cols + 1, c=j % g.cols + 1)}"
-        rows = [head] + _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=True)
-        if k > 0:
-            rows.append(f"{lab['bias']} = {_full(B[k - 1][j])}")
-        hover.append("<br>".join(rows))
+    hover = None
+    if mode != "image":
+        hover = []
+        for j in range(n):
+            rows = [f"<b>{names[k]} {lab['unit']} {j + 1}</b>"]
+            rows += _neuron_lines(view, k, j, lab, k == n_cols - 1, TEXT_DIGITS, full=True)
+            if k > 0:
+                rows.append(f"{lab['bias']} = {_full(B[k - 1][j])}")
+            hover.append("<br>".join(rows))
     if vals is None:
         color, scale, lo, hi = np.zeros(n), [[0, pal.EMPTY_CELL], [1, pal.EMPTY_CELL]], 0.0, 1.0
     elif mode == "image":
@@ -659,9 +659,17 @@ def _grid_trace(view: DiagramView, k: int, mode: str, g: _Grid, ys: Array, xo: A
     is_focus = np.zeros(n, bool)
     if focus is not None and focus[0] == k:
         is_focus[focus[1]] = True
-    cd = np.stack([np.full(n, k), np.arange(n)], axis=1)
-    trace = dict(type="scatter", mode="markers", x=k + xo, y=ys, customdata=cd, hovertext=hover,
-                 hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    j = np.arange(n)
+    if hover is None:  # an image's 784 pixels: one template over (k, j, j + 1, row + 1, column + 1), not 784 texts
+        cd = np.stack([np.full(n, k), j, j + 1, j // g.cols + 1, j % g.cols + 1], axis=1)
+        head = (f"<b>{names[k]} {lab['unit']} %{{customdata[2]}}</b> \u00b7 "
+                + lab["pixel"].format(r="%{customdata[3]}", c="%{customdata[4]}"))
+        value = f"<br>{lab['x']} = %{{marker.color:.6~g}}" if vals is not None else ""
+        text = dict(hovertemplate=head + value + "<extra></extra>")
+    else:
+        cd = np.stack([np.full(n, k), j], axis=1)
+        text = dict(hovertext=hover, hovertemplate="%{hovertext}<extra></extra>")
+    trace = dict(type="scatter", mode="markers", x=k + xo, y=ys, customdata=cd, showlegend=False, **text,
                  marker=dict(symbol="square", size=max(2.0, g.cell * GRID_WIDTH - (0 if mode == "image" else 1)),
                              color=color,
                              colorscale=scale, cmin=lo, cmax=hi, showscale=False, opacity=1,

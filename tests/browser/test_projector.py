@@ -39,7 +39,8 @@ def _overlap(a, b, gap=0.5) -> bool:
 
 
 def _inside(inner, outer) -> bool:
-    return outer[0] - 1 <= inner[0] and inner[2] <= outer[2] + 1 and outer[1] - 1 <= inner[1] and inner[3] <= outer[3] + 1
+    return (outer[0] - 1 <= inner[0] and inner[2] <= outer[2] + 1
+            and outer[1] - 1 <= inner[1] and inner[3] <= outer[3] + 1)
 
 
 @pytest.mark.parametrize("preset", ["xor", "worked"])
