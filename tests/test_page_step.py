@@ -214,7 +214,7 @@ def test_mnist_step_page_draws_the_image_the_grid_and_k_edges():
     assert sorted(grids) == [0, 1] and grids[0]["meta"]["mode"] == "image"
     s = session(at)
     x = s.record.forward.x[0]
-    assert np.allclose(_arr(grids[0]["marker"]["color"]), x)
+    assert np.allclose(_arr(grids[0]["z"]).ravel(), x)
     edges = [tr for tr in spec["data"] if (tr.get("meta") or {}).get("role") == "edge_hover"]
     assert sum(len(_arr(tr["customdata"])) for tr in edges) == 40  # k = 20 per layer
     at.selectbox(key="edges_k").select(5).run()

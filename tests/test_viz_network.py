@@ -240,10 +240,12 @@ def grid(fig, k):
 def test_digits_wide_layers_as_image_and_grid_with_k_strongest_edges(digits):
     fig = fig_at(digits, 3, image_side=8)
     img, hid = grid(fig, 0), grid(fig, 1)
-    assert img.meta["mode"] == "image" and len(img.x) == 64 and hid.meta["mode"] == "grid" and len(hid.x) == 128
+    assert img.type == "heatmap" and img.meta["mode"] == "image" and np.shape(img.z) == (8, 8)
+    assert hid.meta["mode"] == "grid" and len(hid.x) == 128
     x = digits.record.forward.x[3]  # the image is sample 4's pixels; pixel j at row j // 8, column j % 8
-    assert np.array_equal(img.marker.color, x)
-    assert img.y[0] == img.y[7] > img.y[8] and img.x[0] < img.x[1] < img.x[7] and img.x[8] == img.x[0]
+    assert np.array_equal(np.asarray(img.z).ravel(), x)
+    assert len(img.x) == len(img.y) == 8 and list(img.y) == sorted(img.y, reverse=True)  # row 1 on top
+    assert list(img.x) == sorted(img.x)
     z = digits.record.forward.layers[0].z[3]  # the hidden grid: coloured by the newest quantity, z here
     assert np.array_equal(hid.marker.color, z) and hid.meta["quantity"] == "z"
     assert [tuple(c) for c in hid.customdata[:2]] == [(1, 0), (1, 1)]
@@ -257,8 +259,8 @@ def test_digits_wide_layers_as_image_and_grid_with_k_strongest_edges(digits):
     # an edge starts at its pixel's cell and ends at its hidden unit's cell
     (t, x0, y0, x1, y1) = segments(fig)[0]
     li, i, j = sorted(edge_ids(fig))[0]
-    cells = {0: img, 1: hid}
-    ends = {(float(c.x[u]), float(c.y[u])) for k, c in cells.items() for u in range(len(c.x))}
+    ends = {(float(hid.x[u]), float(hid.y[u])) for u in range(128)}
+    ends |= {(float(img.x[u % 8]), float(img.y[u // 8])) for u in range(64)}  # an edge from pixel u starts there
     assert (x0, y0) in ends or (x1, y1) in ends
 
 
@@ -266,10 +268,10 @@ def test_mnist_input_is_the_28x28_image_and_the_hidden_layer_a_grid_of_100():
     s = walked(PRESETS["mnist"], 5)  # through the backward pass of layer 1
     fig = fig_at(s, 2, image_side=28, focus=(1, 22))
     img, hid = grid(fig, 0), grid(fig, 1)
-    assert len(img.x) == 784 and np.array_equal(img.marker.color, s.record.forward.x[2])
-    assert tuple(img.customdata[14 * 28 + 15]) == (0, 14 * 28 + 15, 14 * 28 + 16, 15, 16)  # 1-based row, column
-    assert img.hovertemplate.startswith("<b>input unit %{customdata[2]}</b> \u00b7 pixel (row %{customdata[3]}, "
-                                        "column %{customdata[4]})<br>x = %{marker.color")
+    assert np.array_equal(np.asarray(img.z).ravel(), s.record.forward.x[2])
+    assert tuple(np.asarray(img.customdata)[14, 15]) == (14 * 28 + 16, 15, 16)  # unit, row, column: 1-based
+    assert img.hovertemplate.startswith("<b>input unit %{customdata[0]}</b> \u00b7 pixel (row %{customdata[1]}, "
+                                        "column %{customdata[2]})<br>x = %{z")
     assert np.array_equal(hid.marker.color, s.record.backward.layers[0].dZ[2])
     got = [(li, i, j) for li, i, j in edge_ids(fig)]
     assert len(got) == 30 and all(j == 22 for li, i, j in got if li == 0)  # 20 in + all 10 out of unit 23

@@ -660,18 +660,21 @@ def _grid_trace(view: DiagramView, k: int, mode: str, g: _Grid, ys: Array, xo: A
     if focus is not None and focus[0] == k:
         is_focus[focus[1]] = True
     j = np.arange(n)
-    if hover is None:  # an image's 784 pixels: one template over (k, j, j + 1, row + 1, column + 1), not 784 texts
-        cd = np.stack([np.full(n, k), j, j + 1, j // g.cols + 1, j % g.cols + 1], axis=1)
-        head = (f"<b>{names[k]} {lab['unit']} %{{customdata[2]}}</b> \u00b7 "
-                + lab["pixel"].format(r="%{customdata[3]}", c="%{customdata[4]}"))
-        value = f"<br>{lab['x']} = %{{marker.color:.6~g}}" if vals is not None else ""
-        text = dict(hovertemplate=head + value + "<extra></extra>")
-    else:
-        cd = np.stack([np.full(n, k), j], axis=1)
-        text = dict(hovertext=hover, hovertemplate="%{hovertext}<extra></extra>")
-    trace = dict(type="scatter", mode="markers", x=k + xo, y=ys, customdata=cd, showlegend=False, **text,
-                 marker=dict(symbol="square", size=max(2.0, g.cell * GRID_WIDTH - (0 if mode == "image" else 1)),
-                             color=color,
+    if hover is None:  # an image: one raster (a heatmap: cheap to redraw), its pixels' hover from one template
+        side = g.cols
+        cd = np.stack([j + 1, j // side + 1, j % side + 1], axis=1).reshape(side, side, 3)
+        head = (f"<b>{names[k]} {lab['unit']} %{{customdata[0]}}</b> \u00b7 "
+                + lab["pixel"].format(r="%{customdata[1]}", c="%{customdata[2]}"))
+        value = f"<br>{lab['x']} = %{{z:.6~g}}" if vals is not None else ""
+        trace = dict(type="heatmap", x=k + xo[:side], y=ys[::side], z=color.reshape(side, side), customdata=cd,
+                     colorscale=scale, zmin=lo, zmax=hi, showscale=False,
+                     hovertemplate=head + value + "<extra></extra>", hoverlabel=dict(font=dict(size=st.small)),
+                     meta={"role": "grid", "column": k, "mode": mode, "quantity": what})
+        return trace, what
+    cd = np.stack([np.full(n, k), j], axis=1)
+    trace = dict(type="scatter", mode="markers", x=k + xo, y=ys, customdata=cd, showlegend=False,
+                 hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+                 marker=dict(symbol="square", size=max(2.0, g.cell * GRID_WIDTH - 1), color=color,
                              colorscale=scale, cmin=lo, cmax=hi, showscale=False, opacity=1,
                              line=dict(width=np.where(is_focus, 3.0, 0.0), color=pal.HIGHLIGHT)),
                  hoverlabel=dict(font=dict(size=st.small)), unselected=dict(marker=dict(opacity=1)),
