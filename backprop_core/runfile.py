@@ -55,7 +55,8 @@ def trace_json(rec: StepRecord) -> str:
 
 
 def trace_csv(rec: StepRecord) -> str:
-    """Long format: one row per number — quantity, layer, sample (or input row), column, value."""
+    """Long format: one row per number — quantity, layer, row (the sample, or W's input neuron), column,
+    value. Layer, row and column count from 1, as the app names them (W⁽ˡ⁾[i, j], sample k)."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["iteration", "quantity", "layer", "row", "column", "value"])
@@ -63,8 +64,8 @@ def trace_csv(rec: StepRecord) -> str:
     for i, lay in enumerate(trace_dict(rec)["layers"], start=1):
         for q in ("z", "a", "dA", "dZ", "dW", "db", "W_old", "b_old", "W_new", "b_new"):
             m = np.atleast_2d(np.asarray(lay[q]))
-            for r, row in enumerate(m):
-                for c, v in enumerate(row):
+            for r, row in enumerate(m, start=1):
+                for c, v in enumerate(row, start=1):
                     w.writerow([it, q, i, r, c, repr(float(v))])
     w.writerow([it, "loss", "", "", "", repr(rec.backward.loss)])
     return out.getvalue()

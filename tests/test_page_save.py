@@ -141,3 +141,18 @@ def test_renders_in_chinese():
     at = save_page(lang="zh")
     assert at.title[0].value == "保存、导出与分享"
     assert {"NumPy 脚本（.py）", "PyTorch 脚本（.py）"} <= {b.label for b in at.download_button}
+
+
+def test_the_trace_csv_counts_layers_rows_and_columns_from_1():
+    import csv
+    import io
+
+    from backprop_core.runfile import trace_csv
+
+    s = bp.Session(bp.PRESETS["worked"])
+    s.step()
+    rows = {(r["quantity"], r["layer"], r["row"], r["column"]): float(r["value"])
+            for r in csv.DictReader(io.StringIO(trace_csv(s.record))) if r["quantity"] != "loss"}
+    assert rows[("W_old", "1", "1", "1")] == 0.15 and rows[("W_old", "2", "2", "1")] == 0.45  # Mazur's w1, w6
+    assert rows[("z", "1", "1", "1")] == pytest.approx(0.3775, abs=1e-12)  # sample 1, hidden neuron 1
+    assert not any(k[2] == "0" or k[3] == "0" for k in rows)
