@@ -198,3 +198,14 @@ def test_sample_picker_switches_the_per_sample_numbers():
     assert at.selectbox(key="sample").value == 2
     row = int(session(at).record.batch[2]) + 1
     assert f"sample 3 of the batch (training row {row})" in " ".join(c.value for c in at.caption)
+
+
+def test_quiz_question_on_the_loss_phase_renders():
+    """The loss question names no neuron (it used to crash formatting one)."""
+    at = fresh()
+    at.toggle(key="quiz_on").set_value(True).run()
+    for _ in range(3):  # forward 1, forward 2, loss: each question skipped but the loss one
+        click(at, "Next phase")
+        if session(at).current_phase.kind != "loss":
+            click(at, "Skip")
+    assert any("Predict the loss of this batch." in m.value for m in at.markdown)

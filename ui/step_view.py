@@ -229,7 +229,7 @@ def quiz_box(app: AppState, sample: int) -> None:
             st.markdown(f"**{t('quiz.update', w=names.weight(q.layer, q.i, q.unit))}**  ({n_in}×…)")
         else:
             lg = name_words()
-            who = names.neuron(q.layer or 0, q.unit, lg)
+            who = names.neuron(q.layer or 0, q.unit, lg) if q.unit is not None else ""  # the loss: no neuron
             st.markdown(f"**{t('quiz.' + q.kind, unit=who, name=names.sample(q.sample, lg))}**")
         if live.student_form(app, q):  # a following student: the answer goes to the room
             st.caption(t(f"quiz.hint.{q.kind}"))
