@@ -45,7 +45,7 @@ class Config:
     output_act: str = "sigmoid"
     loss: str = "mse"
     optimizer: str = "sgd"
-    lr: float = 2.0
+    lr: float = 7.0
     beta: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999

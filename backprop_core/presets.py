@@ -13,7 +13,7 @@ WORKED_BIASES = (np.array([0.35, 0.35]), np.array([0.60, 0.60]))
 
 PRESETS: dict[str, Config] = {
     "xor": Config(dataset="xor", hidden=(3,), hidden_act="sigmoid", output_act="sigmoid", loss="mse",
-                  optimizer="sgd", lr=2.0, init="xavier", seed=0),
+                  optimizer="sgd", lr=7.0, init="xavier", seed=0),
     "worked": Config(dataset="worked", hidden=(2,), hidden_act="sigmoid", output_act="sigmoid",
                      loss="mse", optimizer="sgd", lr=0.5, init="worked", train_biases=False, test_ratio=0.0),
     "digits": Config(dataset="digits", n_samples=1797, hidden=(128,), hidden_act="sigmoid", output_act="sigmoid",

@@ -139,7 +139,7 @@ def test_update_record_deltas_and_ratios():
     upd = rec.update
     for old, g, d, new in zip(upd.old_weights, upd.grad_weights, upd.delta_weights, upd.new_weights):
         np.testing.assert_array_equal(d, new - old)
-        np.testing.assert_allclose(d, -2.0 * g, rtol=1e-12, atol=1e-15)  # SGD, lr 2
+        np.testing.assert_allclose(d, -bp.PRESETS["xor"].lr * g, rtol=1e-12, atol=1e-15)  # SGD: -lr * grad
     ratios = upd.ratios()
     for r, d, old in zip(ratios, upd.delta_weights, upd.old_weights):
         assert r == pytest.approx(np.linalg.norm(d) / np.linalg.norm(old))

@@ -123,12 +123,12 @@ def test_four_values_at_most():
 
 
 def test_a_diverging_learning_rate_is_reported():
-    params = {"hidden_act": "relu", "output_act": "linear"}
+    params = {"hidden_act": "relu", "output_act": "linear", "lr": "2.0"}  # only lr x5 diverges from lr 2
     at = fresh(params)
     at.selectbox(key="compare_setting").select("lr").run()
     assert at.multiselect(key="compare_values_lr").value == [0.1, 2.0, 10.0]  # /20, x1, x5 around lr 2
     run_comparison(at)
-    base = XOR.replace(**params)
+    base = XOR.replace(hidden_act="relu", output_act="linear", lr=2.0)
     runs = run_variants(base, "lr", [0.1, 2.0, 10.0], 300)
     d = runs[2].diverged
     assert d is not None and runs[0].diverged is None

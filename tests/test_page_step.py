@@ -233,3 +233,53 @@ def _arr(v):
         a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
         return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
     return np.asarray(v)
+
+
+def loss_metric(at: AppTest) -> str:
+    (m,) = [m for m in at.metric if m.label == "Loss"]
+    return m.value
+
+
+def test_loss_metric_fills_once_the_loss_phase_is_shown():
+    """Iteration 1: "—" until the loss phase, then the record's loss; iteration 2: iteration 1's loss
+    until its own loss phase. Formatted as the page formats it (5 significant digits)."""
+    at = fresh()
+    kinds = [p.kind for p in session(at).phases]
+    assert loss_metric(at) == "—"
+    previous = "—"
+    for it in (1, 2):
+        for p in range(1, len(kinds) + 1):
+            click(at, "Next phase")
+            s = session(at)
+            shown = f"{s.record.backward.loss:.5g}" if p > kinds.index("loss") else previous
+            assert loss_metric(at) == shown, (it, p)
+        reference = bp.Session(PRESETS["xor"])
+        reference.run(it)
+        previous = f"{reference.history.last()['loss']:.5g}"
+        assert loss_metric(at) == previous
+    assert previous != "—"
+
+
+def test_loss_metric_does_not_leak_the_loss_while_its_quiz_question_is_open():
+    at = fresh()
+    at.toggle(key="quiz_on").set_value(True).run()
+    kinds = [p.kind for p in session(at).phases]
+    for _ in range(kinds.index("loss")):  # up to the phase before the loss: skip each question
+        click(at, "Next phase")
+        click(at, "Skip")
+    click(at, "Next phase")  # the loss phase is computed but its question is open
+    assert session(at).phase == kinds.index("loss") + 1
+    assert loss_metric(at) == "—"
+    click(at, "Skip")
+    assert loss_metric(at) == f"{session(at).record.backward.loss:.5g}"
+
+
+def test_quiz_question_on_the_loss_phase_renders():
+    """The loss question names no neuron (it used to crash formatting one)."""
+    at = fresh()
+    at.toggle(key="quiz_on").set_value(True).run()
+    for _ in range(3):  # forward 1, forward 2, loss: each question skipped but the loss one
+        click(at, "Next phase")
+        if session(at).current_phase.kind != "loss":
+            click(at, "Skip")
+    assert any("Predict the loss of this batch." in m.value for m in at.markdown)

@@ -197,7 +197,7 @@ def test_back_over_a_settings_change_keeps_the_old_iterations():
     s.run(5)
     for _ in range(6):
         s.back_iteration()
-    # iterations 1..9 ran with lr 2 and still read so; the new lr applies from iteration 10 on
+    # iterations 1..9 ran with the preset's lr and still read so; the new lr applies from iteration 10 on
     assert s.iteration == 9
     assert_identical((s.state, s.record), (snaps[9][3], snaps[9][4]))
     assert s.step().settings.lr == 0.5
@@ -248,7 +248,7 @@ def test_new_learning_rate_applies_from_the_next_iteration():
     assert rec.settings.lr == 0.25 and rec.update.lr == 0.25
     for w, lb, new in zip(before.weights, rec.backward.layers, s.net.weights):
         np.testing.assert_array_equal(new, w - 0.25 * lb.dW)
-    assert s.history.column("lr").tolist() == [2.0] * 5 + [0.25]
+    assert s.history.column("lr").tolist() == [XOR.lr] * 5 + [0.25]
     assert s.apply_config(XOR.replace(lr=0.25)) == "same"
 
 
@@ -294,7 +294,7 @@ def test_a_change_during_an_open_iteration_waits_for_it():
     s.next_phase()
     s.apply_config(XOR.replace(lr=0.1))
     rec = s.step()
-    assert rec.iteration == 3 and rec.settings.lr == 2.0
+    assert rec.iteration == 3 and rec.settings.lr == XOR.lr
     assert s.step().settings.lr == 0.1
 
 

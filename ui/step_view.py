@@ -77,9 +77,17 @@ def status(app: AppState) -> None:
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         st.metric(t("status.iteration"), f"{s.iteration:,}", width=150)
         st.metric(t("status.epoch"), f"{s.epoch:.2f}", width=150)
-        last = s.history.last().get("loss")
-        st.metric(t("status.loss"), "—" if last is None or not math.isfinite(last) else f"{last:.5g}", width=190)
+        loss = shown_loss(s, p)
+        st.metric(t("status.loss"), "—" if loss is None or not math.isfinite(loss) else f"{loss:.5g}", width=190)
         st.progress(p / len(s.phases), text=f"**{t('status.phase')}** · {phase_title(s, p)}")
+
+
+def shown_loss(s: Session, p: int) -> float | None:
+    """The loss on screen once the open iteration's loss phase is shown (p phases of it), else the last
+    committed iteration's (None before the first)."""
+    if s.record is not None and s.mid_iteration and p > [ph.kind for ph in s.phases].index("loss"):
+        return s.record.backward.loss
+    return s.history.last().get("loss")
 
 
 def phase_title(s: Session, p: int) -> str:
@@ -264,7 +272,7 @@ def quiz_box(app: AppState, sample: int) -> None:
             st.markdown(f"**{t('quiz.update', w=names.weight(q.layer, q.i, q.unit))}**  ({n_in}×…)")
         else:
             lg = name_words()
-            who = names.neuron(q.layer or 0, q.unit, lg)
+            who = names.neuron(q.layer or 0, q.unit, lg) if q.unit is not None else ""  # the loss: no neuron
             st.markdown(f"**{t('quiz.' + q.kind, unit=who, name=names.sample(q.sample, lg))}**")
         if live.student_form(app, q):  # a following student: the answer goes to the room
             st.caption(t(f"quiz.hint.{q.kind}"))

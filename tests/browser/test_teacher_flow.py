@@ -103,9 +103,10 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def xor_by_hand(lr: float = 2.0) -> dict:
+def xor_by_hand() -> dict:
     """The default (XOR) run's first iteration, by hand from its initial weights (sigmoid/MSE, full batch)."""
     s = bp.Session(bp.Config())
+    lr = s.config.lr  # the setting, an input of the hand computation
     (W1, W2), (b1, b2) = s.net.weights, s.net.biases
     X, Y = s.dataset.X_train, s.dataset.Y_train
     n = X.shape[0]
@@ -137,16 +138,16 @@ def test_fresh_server_first_session_keeps_sidebar_values(open_app):
     """The first browser session of a fresh server (Streamlit's legacy pages/-folder mode) keeps a
     sidebar change across the following runs, and the run really uses it."""
     app = open_app()
-    assert lr_input(app).get_attribute("aria-valuetext") == "2"
-    lower_lr(app)  # 2 -> 1
-    assert lr_input(app).get_attribute("aria-valuetext") == "1"
-    assert float(app.query["lr"]) == 1.0
+    assert lr_input(app).get_attribute("aria-valuetext") == "7"
+    lower_lr(app)  # 7 -> 5
+    assert lr_input(app).get_attribute("aria-valuetext") == "5"
+    assert float(app.query["lr"]) == 5.0
     app.click(en("step.next"))
     app.click(en("step.step"), 2)
-    assert lr_input(app).get_attribute("aria-valuetext") == "1", "the sidebar lost its value on a later run"
-    assert app.query.get("step") == "2" and float(app.query["lr"]) == 1.0
+    assert lr_input(app).get_attribute("aria-valuetext") == "5", "the sidebar lost its value on a later run"
+    assert app.query.get("step") == "2" and float(app.query["lr"]) == 5.0
     assert app.metric(en("status.iteration")) == "2"
-    assert app.metric(en("status.loss")) == shown(core_loss(bp.Config(lr=1.0), 2))
+    assert app.metric(en("status.loss")) == shown(core_loss(bp.Config(lr=5.0), 2))
     app.assert_healthy()
 
 
@@ -260,15 +261,15 @@ def test_back_restores_the_previous_iteration(open_app):
 
 def test_shared_link_opens_the_same_iteration_in_another_browser(open_app):
     teacher = open_app()
-    lower_lr(teacher)  # a link must carry changed settings too: lr 2 -> 1
+    lower_lr(teacher)  # a link must carry changed settings too: lr 7 -> 5
     teacher.click(en("step.step"), 3)
     link = teacher.page.url
-    assert "step=3" in link and "lr=1" in link
+    assert "step=3" in link and "lr=5" in link
     seen = snapshot(teacher)
     student = open_app(link.split("/", 3)[3])  # a new browser context: no shared cookies or session
     assert snapshot(student) == seen
-    assert seen["loss"] == shown(core_loss(bp.Config(lr=1.0), 3))
-    assert lr_input(student).get_attribute("aria-valuetext") == "1"
+    assert seen["loss"] == shown(core_loss(bp.Config(lr=5.0), 3))
+    assert lr_input(student).get_attribute("aria-valuetext") == "5"
     student.assert_healthy()
     teacher.assert_healthy()
 
@@ -324,10 +325,10 @@ def test_learning_rate_changes_the_landscape_arrow(open_app):
         pytest.xfail("pages/landscape.py is still a stub: no arrow to compare yet")
     app = open_app("loss-landscape")
     (t0, h0) = arrow(app)
-    lower_lr(app)  # 2 -> 1: the arrow -lr * grad (projected) halves, from the same point
+    lower_lr(app)  # 7 -> 5: the arrow -lr * grad (projected) shrinks to 5/7, from the same point
     (t1, h1) = arrow(app)
     assert t1 == pytest.approx(t0, abs=1e-12)
     v0, v1 = np.subtract(h0, t0), np.subtract(h1, t1)
     assert math.hypot(*v0) > 0
-    assert v1 == pytest.approx(0.5 * v0, rel=1e-6, abs=1e-12)
+    assert v1 == pytest.approx(5 / 7 * v0, rel=1e-6, abs=1e-12)
     app.assert_healthy()
